@@ -1,0 +1,70 @@
+"""Errors the user can act on, each carrying its subject and the fix.
+
+`str(error)` is the one line the CLI prints. Constructing an error never prints; the CLI maps
+`exit_code` to the process exit status in one place (`_cli.py`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Exit statuses, documented in the README.
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class ScaffoldError(Exception):
+    """Base class: an error caused by input the user can fix."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class UnknownTemplate(ScaffoldError):
+    def __init__(self, name: str, allowed: list[str]) -> None:
+        self.name, self.allowed = name, allowed
+        super().__init__(f"--template: unknown template {name!r}; allowed: {', '.join(allowed)}")
+
+
+class UnknownKey(ScaffoldError):
+    def __init__(self, key: str, template: str, allowed: list[str], source: str = "--data") -> None:
+        self.key, self.template, self.allowed = key, template, allowed
+        super().__init__(
+            f"{source} {key}: not a question of template {template}; "
+            f"allowed: {', '.join(allowed)}"
+        )
+
+
+class InvalidAnswer(ScaffoldError):
+    def __init__(self, field: str, value: object, allowed: str, source: str = "--data") -> None:
+        self.field, self.value, self.allowed = field, value, allowed
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        super().__init__(f"{source} {field}: {shown} is not allowed: {allowed}")
+
+
+class MissingAnswer(ScaffoldError):
+    def __init__(self, field: str, supply: str) -> None:
+        self.field, self.supply = field, supply
+        super().__init__(
+            f"{field}: no answer and no terminal to ask on; pass {supply} (or --defaults)"
+        )
+
+
+class InvalidDataFile(ScaffoldError):
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        super().__init__(f"--data-file {path}: {problem}; expected a YAML mapping of answers")
+
+
+class DestinationRefused(ScaffoldError):
+    def __init__(self, path: Path, reason: str, fix: str = "") -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"destination {path}: {reason}" + (f"; {fix}" if fix else ""))
+
+
+class IncompatibleAnswers(ScaffoldError):
+    """Answers that are each valid but contradict the chosen template (e.g. push pool + self-hosted)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
