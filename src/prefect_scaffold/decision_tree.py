@@ -26,6 +26,7 @@ class Question:
     help: str
     yes: str  #: id of the next question or leaf when the answer is yes
     no: str
+    default: bool  #: the answer `--defaults` takes
     links: tuple[Link, ...] = ()
 
     @property
@@ -82,6 +83,7 @@ TREE = DecisionTree(
             "runs need their own image, isolation, or resources sized per run.",
             yes="serverless",
             no="serve_vm",
+            default=False,
             links=(_SERVE, _WORK_POOLS),
         ),
         "serverless": Question(
@@ -93,6 +95,7 @@ TREE = DecisionTree(
             "start a container per run and bill per run; you manage no nodes.",
             yes="cloud_credentials",
             no="kubernetes",
+            default=False,
             links=(_SERVERLESS, _WORK_POOLS),
         ),
         "kubernetes": Question(
@@ -104,6 +107,7 @@ TREE = DecisionTree(
             "optionally in Docker.",
             yes="k8s_pool",
             no="serve_vm",
+            default=True,
             links=(_KUBERNETES, _WORKERS),
         ),
         "cloud_credentials": Question(
@@ -115,6 +119,7 @@ TREE = DecisionTree(
             "Prefect server, run a worker yourself instead.",
             yes="push_pool",
             no="ecs_pool",
+            default=True,
             links=(_SERVERLESS, _WORKERS),
         ),
     },

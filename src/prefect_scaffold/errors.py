@@ -47,7 +47,7 @@ class MissingAnswer(ScaffoldError):
     def __init__(self, field: str, supply: str) -> None:
         self.field, self.supply = field, supply
         super().__init__(
-            f"{field}: no answer and no terminal to ask on; pass {supply} (or --defaults)"
+            f"{field}: no answer and no terminal to ask on; pass {supply}"
         )
 
 

@@ -1,0 +1,103 @@
+"""Answers to a template's questions, layered with provenance.
+
+Precedence, highest first: --data KEY=VALUE, --data-file, the template's defaults (or a person at
+a prompt). Each given answer remembers where it came from, so an error names the flag to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import questions
+from .errors import InvalidAnswer, InvalidDataFile, MissingAnswer, UnknownKey
+from .registry import Question, Template
+
+
+@dataclass(frozen=True)
+class Given:
+    value: Any
+    source: str  #: "--data" or "--data-file"
+
+
+#: Asks a person for one answer: (question, default, check) -> answer. `check` raises InvalidAnswer.
+Prompt = Callable[[Question, Any, Callable[[Any], None]], Any]
+
+
+def parse_data(pairs: Iterable[str]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InvalidAnswer("--data", pair, "KEY=VALUE", source="")
+        parsed[key.strip()] = value
+    return parsed
+
+
+def read_data_file(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise InvalidDataFile(path, "no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidDataFile(path, f"cannot be read ({error.__class__.__name__})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise InvalidDataFile(path, f"is not valid YAML{where}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
+        raise InvalidDataFile(path, f"holds a {type(loaded).__name__}, not a mapping")
+    return loaded
+
+
+def layer(template: Template, data: dict[str, Any], data_file: dict[str, Any]) -> dict[str, Given]:
+    """Merge --data over --data-file, refusing keys the template does not ask."""
+    given: dict[str, Given] = {}
+    for source, values in (("--data-file", data_file), ("--data", data)):
+        for key, value in values.items():
+            if key not in template.answerable:
+                raise UnknownKey(key, template.name, template.answerable, source)
+            given[key] = Given(value, source)
+    return given
+
+
+def resolve(template: Template, given: dict[str, Given], *, use_defaults: bool,
+            prompt: Prompt | None) -> dict[str, Any]:
+    """Every answer copier needs, in question order: given, defaulted, or asked.
+
+    Returns only the answers a user gives (computed and inactive questions are left to copier).
+    Raises MissingAnswer when a question has no answer, no --defaults and no prompt.
+    """
+    context: dict[str, Any] = {}
+    answers: dict[str, Any] = {}
+    for question in template.questions:
+        if question.computed or not questions.is_active(question, context):
+            if question.default is not None:
+                context[question.name] = questions.default(question, context)
+            continue
+        if question.name in given:
+            item = given[question.name]
+            value = questions.cast(question, item.value, item.source)
+            questions.validate(question, value, context, item.source)
+        else:
+            fallback = questions.default(question, context) if question.default is not None else None
+            if use_defaults or not question.prompted:
+                if fallback is None:
+                    raise MissingAnswer(question.name, f"--data {question.name}=... (or --defaults)")
+                value = fallback
+                questions.validate(question, value, context, "default")
+            elif prompt is not None:
+                def check(candidate: Any, q: Question = question) -> None:
+                    questions.validate(q, candidate, context, "answer")
+
+                value = prompt(question, fallback, check)
+            else:
+                raise MissingAnswer(question.name, f"--data {question.name}=... (or --defaults)")
+        context[question.name] = answers[question.name] = value
+    return answers

@@ -1,0 +1,69 @@
+"""The only module that talks to a person. It never blocks without a terminal: callers check
+`can_prompt()` first and turn a missing answer into an error naming the flag instead."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from . import questions
+from .decision_tree import Question as TreeQuestion
+from .errors import InvalidAnswer
+from .recommend import Recommendation
+from .registry import Question
+
+
+def can_prompt() -> bool:
+    return sys.stdin.isatty()
+
+
+def ask_tree_question(question: TreeQuestion) -> bool:
+    typer.echo(f"\n{question.label}. {question.text}", err=True)
+    typer.echo(f"   {question.help}", err=True)
+    return typer.confirm("  ", default=question.default, err=True)
+
+
+def confirm_template(recommendation: Recommendation, names: list[str]) -> str:
+    leaf = recommendation.leaf
+    typer.echo(f"\nRecommended: {leaf.id} - {leaf.title}\n  {leaf.rationale}", err=True)
+    for link in leaf.links:
+        typer.echo(f"  {link.title}: {link.url}", err=True)
+    if typer.confirm(f"Use {leaf.id}?", default=True, err=True):
+        return leaf.id
+    return typer.prompt("Template", type=typer.Choice(names), default=leaf.id, err=True)
+
+
+def ask_template_question(question: Question, default: Any,
+                          check: Callable[[Any], None]) -> Any:
+    """Ask until the answer passes the template's own validator."""
+    label = question.help or question.name
+    while True:
+        if question.type == "bool":
+            value: Any = typer.confirm(label, default=bool(default), err=True)
+        elif question.choices:
+            labels = list(question.choices)
+            values = list(question.choices.values())
+            typer.echo(label, err=True)
+            for number, choice in enumerate(labels, start=1):
+                typer.echo(f"  {number}. {choice}", err=True)
+            start = values.index(default) + 1 if default in values else 1
+            picked = typer.prompt("  choose", type=typer.IntRange(1, len(values)),
+                                  default=start, err=True)
+            value = values[picked - 1]
+        else:
+            raw = typer.prompt(label, default="" if default is None else str(default),
+                               show_default=True, err=True)
+            try:
+                value = questions.cast(question, raw, source="answer")
+            except InvalidAnswer as problem:
+                typer.echo(f"  {problem}", err=True)
+                continue
+        try:
+            check(value)
+        except InvalidAnswer as problem:
+            typer.echo(f"  {problem}", err=True)
+            continue
+        return value

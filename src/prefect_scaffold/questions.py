@@ -1,0 +1,98 @@
+"""Evaluate copier questions (defaults, `when`, choices, validators) the way copier does.
+
+The templates' copier.yml is the one source of truth for what an answer may be: copier checks the
+validators while it prompts, and this module runs the very same Jinja expressions on answers given
+as --data, --data-file or at our own prompts, before anything is rendered.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jinja2
+import yaml
+
+from .errors import InvalidAnswer
+from .registry import Question
+
+_FALSE_STRINGS = {"", "0", "false", "f", "no", "n", "off", "none", "null"}
+_TRUE_STRINGS = {"1", "true", "t", "yes", "y", "on"}
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    # copier renders with these filters (regex_search, to_nice_yaml, ...); validators rely on them.
+    return jinja2.Environment(
+        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
+        undefined=jinja2.ChainableUndefined,
+    )
+
+
+def render(value: Any, context: dict[str, Any]) -> Any:
+    """Render a Jinja string against the answers so far; anything else is returned as is."""
+    if isinstance(value, str) and ("{{" in value or "{%" in value):
+        return _environment().from_string(value).render(**context)
+    return value
+
+
+def to_bool(value: Any) -> bool:
+    """copier's cast_to_bool: YAML-ish strings count, anything else by truthiness."""
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _FALSE_STRINGS:
+            return False
+        if lowered in _TRUE_STRINGS:
+            return True
+        raise ValueError(value)
+    return bool(value)
+
+
+def is_active(question: Question, context: dict[str, Any]) -> bool:
+    """Whether copier would ask (and record) this question given the answers so far."""
+    if isinstance(question.when, bool):
+        return question.when
+    return to_bool(render(question.when, context))
+
+
+def default(question: Question, context: dict[str, Any]) -> Any:
+    return cast(question, render(question.default, context), source="default")
+
+
+def cast(question: Question, value: Any, source: str = "--data") -> Any:
+    """Turn a given value into the question's type, or say what the type allows."""
+    kind = question.type
+    try:
+        if kind == "bool":
+            return to_bool(value)
+        if kind == "int":
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind in ("yaml", "json"):
+            return yaml.safe_load(value) if isinstance(value, str) else value
+    except (ValueError, TypeError, yaml.YAMLError):
+        allowed = {"bool": "true or false", "int": "a whole number", "float": "a number"}
+        raise InvalidAnswer(question.name, value, allowed.get(kind, f"valid {kind}"),
+                            source) from None
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidAnswer(question.name, value, "a string (quote it in YAML)", source)
+    return value
+
+
+def validate(question: Question, value: Any, context: dict[str, Any],
+             source: str = "--data") -> None:
+    """Raise InvalidAnswer with the template's own message when `value` is not allowed."""
+    if question.choices is not None:
+        allowed = list(question.choices.values())
+        if value not in allowed:
+            raise InvalidAnswer(question.name, value,
+                                "one of " + ", ".join(str(a) for a in allowed), source)
+    if question.validator:
+        message = render(question.validator, {**context, question.name: value}).strip()
+        if message:
+            raise InvalidAnswer(question.name, value, message, source)
