@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.prefect_server import running_server
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _hermetic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same output whatever the developer's terminal and Prefect profile."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("TERM", "dumb")
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real Prefect server for the whole test session; its API URL."""
+    with running_server(tmp_path_factory.mktemp("prefect-home")) as api_url:
+        yield api_url
+
+
+@pytest.fixture(scope="session")
+def helm_chart_files() -> tuple[Path, Path]:
+    """The prefect-worker chart's values.schema.json and values.yaml, from ../shared/upstream."""
+    folder = SHARED / "upstream" / "prefect-helm"
+    schema, values = folder / "prefect-worker.values.schema.json", folder / "prefect-worker.values.yaml"
+    if not schema.is_file():
+        pytest.skip(f"the prefect-worker chart schema is not at {schema}")
+    return schema, values

@@ -1,0 +1,34 @@
+"""Render bundled templates and run the rendered projects' own tooling."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from prefect_scaffold.answers import layer, resolve
+from prefect_scaffold.registry import get_template
+from prefect_scaffold.render import RenderResult, render
+
+
+def render_template(name: str, destination: Path, **data: Any) -> RenderResult:
+    """Render `name` with `data` over its defaults, validated as `new --defaults --data` does."""
+    template = get_template(name)
+    answers = resolve(template, layer(template, data, {}), use_defaults=True, prompt=None)
+    return render(template, answers, destination)
+
+
+def project_env() -> dict[str, str]:
+    """Environment for a rendered project's uv: no Prefect settings leak in from the test."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PREFECT_") and k != "VIRTUAL_ENV"}
+    env["UV_PYTHON_DOWNLOADS"] = "never"  # use this machine's Python; never fetch one
+    return env
+
+
+def run_in_project(project: Path, *command: str, timeout: float = 600,
+                   env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `uv run <command>` in a rendered project (its own venv, created on first use)."""
+    return subprocess.run(["uv", "run", "--quiet", *command], cwd=project, env=env or project_env(),
+                          capture_output=True, text=True, timeout=timeout, check=False)
