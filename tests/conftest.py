@@ -29,7 +29,8 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def helm_chart_files() -> tuple[Path, Path]:
     """The prefect-worker chart's values.schema.json and values.yaml, from ../shared/upstream."""
     folder = SHARED / "upstream" / "prefect-helm"
-    schema, values = folder / "prefect-worker.values.schema.json", folder / "prefect-worker.values.yaml"
+    schema = folder / "prefect-worker.values.schema.json"
+    values = folder / "prefect-worker.values.yaml"
     if not schema.is_file():
         pytest.skip(f"the prefect-worker chart schema is not at {schema}")
     return schema, values

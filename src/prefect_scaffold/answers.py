@@ -86,10 +86,12 @@ def resolve(template: Template, given: dict[str, Given], *, use_defaults: bool,
             value = questions.cast(question, item.value, item.source)
             questions.validate(question, value, context, item.source)
         else:
-            fallback = questions.default(question, context) if question.default is not None else None
+            fallback = (questions.default(question, context)
+                        if question.default is not None else None)
+            supply = f"--data {question.name}=... (or --defaults)"
             if use_defaults or not question.prompted:
                 if fallback is None:
-                    raise MissingAnswer(question.name, f"--data {question.name}=... (or --defaults)")
+                    raise MissingAnswer(question.name, supply)
                 value = fallback
                 questions.validate(question, value, context, "default")
             elif prompt is not None:
@@ -98,6 +100,6 @@ def resolve(template: Template, given: dict[str, Given], *, use_defaults: bool,
 
                 value = prompt(question, fallback, check)
             else:
-                raise MissingAnswer(question.name, f"--data {question.name}=... (or --defaults)")
+                raise MissingAnswer(question.name, supply)
         context[question.name] = answers[question.name] = value
     return answers

@@ -79,8 +79,8 @@ TREE = DecisionTree(
             text="Do your flow runs need customized or dynamically provisioned infrastructure "
             "(a container or pod per run)?",
             help="If one long-running process on a VM can run your flows, flow.serve is the "
-            "simplest thing that works: no work pool, no worker, no image registry. Choose yes when "
-            "runs need their own image, isolation, or resources sized per run.",
+            "simplest thing that works: no work pool, no worker, no image registry. Choose yes "
+            "when runs need their own image, isolation, or resources sized per run.",
             yes="serverless",
             no="serve_vm",
             default=False,

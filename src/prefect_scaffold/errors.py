@@ -62,9 +62,3 @@ class DestinationRefused(ScaffoldError):
         self.path, self.reason = path, reason
         super().__init__(f"destination {path}: {reason}" + (f"; {fix}" if fix else ""))
 
-
-class IncompatibleAnswers(ScaffoldError):
-    """Answers that are each valid but contradict the chosen template (e.g. push pool + self-hosted)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)

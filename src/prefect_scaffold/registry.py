@@ -23,7 +23,7 @@ def templates_root() -> Path:
 
 @dataclass(frozen=True)
 class Question:
-    """One copier question, kept as copier reads it (Jinja strings are evaluated in questions.py)."""
+    """One copier question as copier reads it; questions.py evaluates its Jinja strings."""
 
     name: str
     type: str = "str"
