@@ -38,7 +38,7 @@ def check_destination(destination: Path, *, force: bool) -> None:
         raise DestinationRefused(destination, "is a file", "choose a directory")
     protected = {Path("/"), Path.home().absolute(), _checkout_root()}
     if destination in protected and not force:
-        raise DestinationRefused(destination, "is / , your home or prefect-scaffold's own checkout",
+        raise DestinationRefused(destination, "is /, your home directory or prefect-scaffold's own checkout",
                                  "choose a new directory (or pass --force)")
     if destination.is_dir() and any(destination.iterdir()) and not force:
         raise DestinationRefused(destination, "exists and is not empty",
@@ -68,7 +68,12 @@ def render(template: Template, answers: dict[str, Any], destination: Path, *,
     destination = destination.absolute()
     check_destination(destination, force=force)
     staging_parent = _nearest_existing(destination.parent)
-    staging = Path(tempfile.mkdtemp(prefix=".prefect-scaffold-", dir=staging_parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".prefect-scaffold-", dir=staging_parent))
+    except OSError as error:
+        raise DestinationRefused(destination, f"cannot write in {staging_parent} "
+                                 f"({error.strerror})", "choose a directory you can write to"
+                                 ) from None
     staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the project should not be
     try:
         run_copy(str(template.path), staging, data=answers, defaults=True, quiet=True,
