@@ -64,7 +64,7 @@ def _run(command: Any) -> None:
     except ScaffoldError as problem:
         _console.error(str(problem))
         raise typer.Exit(problem.exit_code) from None
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):  # prompts turn Ctrl-C into Abort
         _console.error("interrupted; nothing was written")
         raise typer.Exit(EXIT_INTERRUPTED) from None
 

@@ -33,7 +33,11 @@ def confirm_template(recommendation: Recommendation, names: list[str]) -> str:
         typer.echo(f"  {link.title}: {link.url}", err=True)
     if typer.confirm(f"Use {leaf.id}?", default=True, err=True):
         return leaf.id
-    return typer.prompt("Template", type=typer.Choice(names), default=leaf.id, err=True)
+    while True:
+        name = typer.prompt(f"Template ({', '.join(names)})", default=leaf.id, err=True)
+        if name in names:
+            return str(name)
+        typer.echo(f"  {name!r} is not one of: {', '.join(names)}", err=True)
 
 
 def ask_template_question(question: Question, default: Any,
@@ -50,8 +54,10 @@ def ask_template_question(question: Question, default: Any,
             for number, choice in enumerate(labels, start=1):
                 typer.echo(f"  {number}. {choice}", err=True)
             start = values.index(default) + 1 if default in values else 1
-            picked = typer.prompt("  choose", type=typer.IntRange(1, len(values)),
-                                  default=start, err=True)
+            picked = typer.prompt(f"  choose 1-{len(values)}", type=int, default=start, err=True)
+            if not 1 <= picked <= len(values):
+                typer.echo(f"  pick a number from 1 to {len(values)}", err=True)
+                continue
             value = values[picked - 1]
         else:
             raw = typer.prompt(label, default="" if default is None else str(default),
