@@ -5,6 +5,7 @@ import pytest
 from prefect_scaffold.decision_tree import TREE, DecisionTree, Leaf, Question, _check
 from prefect_scaffold.recommend import recommend
 
+
 # Prefect's chart, written out by hand from DEVELOPERS.md so the data is checked against the spec,
 # not against itself: (containers, serverless, kubernetes, cloud_credentials) -> leaf.
 def chart(containers: bool, serverless: bool, kubernetes: bool, cloud_credentials: bool) -> str:
@@ -18,7 +19,7 @@ def chart(containers: bool, serverless: bool, kubernetes: bool, cloud_credential
 @pytest.mark.parametrize("answers", list(product([True, False], repeat=4)))
 def test_every_combination_reaches_the_charts_leaf(answers):
     names = ("containers", "serverless", "kubernetes", "cloud_credentials")
-    assert recommend(dict(zip(names, answers))).template == chart(*answers)
+    assert recommend(dict(zip(names, answers, strict=True))).template == chart(*answers)
 
 
 def test_every_leaf_is_a_bundled_template_and_reachable():

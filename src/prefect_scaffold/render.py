@@ -38,8 +38,8 @@ def check_destination(destination: Path, *, force: bool) -> None:
         raise DestinationRefused(destination, "is a file", "choose a directory")
     protected = {Path("/"), Path.home().absolute(), _checkout_root()}
     if destination in protected and not force:
-        raise DestinationRefused(destination, "is /, your home directory or prefect-scaffold's own checkout",
-                                 "choose a new directory (or pass --force)")
+        raise DestinationRefused(destination, "is /, your home directory or prefect-scaffold's "
+                                 "own checkout", "choose a new directory (or pass --force)")
     if destination.is_dir() and any(destination.iterdir()) and not force:
         raise DestinationRefused(destination, "exists and is not empty",
                                  "choose a new directory, or pass --force to overwrite "
