@@ -14,8 +14,9 @@ from typing import Any
 import yaml
 
 from . import questions
-from .errors import InvalidAnswer, InvalidDataFile, MissingAnswer, UnknownKey
+from .errors import InvalidAnswer, InvalidDataFile, MissingAnswer, SecretInAnswer, UnknownKey
 from .registry import Question, Template
+from .secrets import find_secret
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ def layer(template: Template, data: dict[str, Any], data_file: dict[str, Any]) -
         for key, value in values.items():
             if key not in template.answerable:
                 raise UnknownKey(key, template.name, template.answerable, source)
+            if secret := find_secret(value):
+                raise SecretInAnswer(key, *secret, source=source)
             given[key] = Given(value, source)
     return given
 
@@ -96,6 +99,8 @@ def resolve(template: Template, given: dict[str, Given], *, use_defaults: bool,
                 questions.validate(question, value, context, "default")
             elif prompt is not None:
                 def check(candidate: Any, q: Question = question) -> None:
+                    if secret := find_secret(candidate):
+                        raise SecretInAnswer(q.name, *secret, source="answer")
                     questions.validate(q, candidate, context, "answer")
 
                 value = prompt(question, fallback, check)

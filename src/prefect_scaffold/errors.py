@@ -43,6 +43,14 @@ class InvalidAnswer(ScaffoldError):
         super().__init__(f"{source} {field}: {shown} is not allowed: {allowed}")
 
 
+class SecretInAnswer(InvalidAnswer):
+    def __init__(self, field: str, kind: str, fix: str, source: str = "--data") -> None:
+        self.field, self.value, self.allowed = field, "<redacted>", fix
+        # The value itself is never repeated: it would land in terminal scrollback and CI logs.
+        ScaffoldError.__init__(self, f"{source} {field}: looks like {kind}; secrets are never written into "
+                         f"the project: {fix}")
+
+
 class MissingAnswer(ScaffoldError):
     def __init__(self, field: str, supply: str) -> None:
         self.field, self.supply = field, supply

@@ -153,3 +153,24 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    ("pnu_" + "a1B2" * 9, "Prefect API key"),
+    ("AKIA" + "ABCDEFGHIJ123456", "AWS access key id"),
+    ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS secret access key"),
+    ("-----BEGIN RSA PRIVATE KEY-----", "private key"),
+])
+def test_a_secret_passed_as_an_answer_is_refused_and_not_echoed(cli, tmp_path, value, kind):
+    result = cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults",
+                 "--data", f"description={value}")
+    assert_refused(result, "description", kind)
+    assert value not in result.stderr + result.stdout
+    assert not (tmp_path / "p").exists()
+
+
+def test_ordinary_long_words_are_not_mistaken_for_secrets(cli, tmp_path):
+    description = "Nightly ingestion of the warehouse tables into the lakehouse"
+    result = cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults",
+                 "--data", f"description={description}")
+    assert result.exit_code == 0, result.stderr
