@@ -1,0 +1,103 @@
+"""A moto server on 127.0.0.1 for the ecs_pool tests, and CloudFormation helpers against it.
+
+moto checks requests against botocore's service models (the same models the AWS CLI uses), so a
+task definition it registers or a stack it creates has at least the shape AWS accepts. Where moto
+is lossy (its ECS CloudFormation handlers keep few properties) the tests assert on the template.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REGION = "us-east-1"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def moto_server(log: Path) -> Iterator[str]:
+    """Start `moto_server` on 127.0.0.1 and a free port; its URL; stopped (by pid) on exit."""
+    port = _free_port()
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
+                                    "-p", str(port)], stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"moto server did not start: {log.read_text()}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def client(service: str, endpoint: str, region: str = REGION) -> Any:
+    import boto3
+
+    return boto3.client(service, endpoint_url=endpoint, region_name=region, **CREDENTIALS)
+
+
+def create_stack(endpoint: str, name: str, template: Path,
+                 parameters: dict[str, str] | None = None) -> dict[str, Any]:
+    """Create the stack (named IAM capability, as scripts/deploy.sh does) and describe it."""
+    cfn = client("cloudformation", endpoint)
+    cfn.create_stack(StackName=name, TemplateBody=template.read_text(),
+                     Parameters=[{"ParameterKey": k, "ParameterValue": v}
+                                 for k, v in (parameters or {}).items()],
+                     Capabilities=["CAPABILITY_NAMED_IAM"])
+    deadline = time.monotonic() + 60
+    while True:
+        stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+        if not stack["StackStatus"].endswith("IN_PROGRESS") or time.monotonic() > deadline:
+            return stack
+        time.sleep(0.5)
+
+
+def stack_failures(endpoint: str, name: str) -> list[str]:
+    events = client("cloudformation", endpoint).describe_stack_events(StackName=name)
+    return [f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason')}"
+            for e in events["StackEvents"] if "FAILED" in e["ResourceStatus"]]
+
+
+def stack_resources(endpoint: str, name: str) -> dict[str, dict[str, str]]:
+    """Logical id -> summary, without the blank entries moto lists for skipped resources."""
+    summaries = client("cloudformation", endpoint).list_stack_resources(
+        StackName=name)["StackResourceSummaries"]
+    return {s["LogicalResourceId"]: s for s in summaries if s["LogicalResourceId"]}
+
+
+def template_resources(template: Path) -> dict[str, Any]:
+    return yaml.safe_load(template.read_text())["Resources"]
+
+
+def write_outputs(stack: dict[str, Any], path: Path) -> Path:
+    """The stack's outputs as `aws cloudformation describe-stacks --query Stacks[0].Outputs` prints."""
+    path.write_text(json.dumps(stack.get("Outputs", [])))
+    return path
