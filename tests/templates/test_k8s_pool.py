@@ -1,0 +1,394 @@
+"""k8s_pool renders a coherent Kubernetes project: render-only checks against the real schemas
+(prefect.yaml model, the prefect-worker chart's values.schema.json, strict Kubernetes Job schema)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from prefect_scaffold._cli import app
+from prefect_scaffold.registry import get_template
+from tests.helpers.k8s_job import (
+    default_base_job_template,
+    load_base_job_template,
+    strict_errors,
+    worker_job_manifest,
+)
+from tests.helpers.projects import render_template
+
+ACCOUNT = "0b4d6d2e-6a3f-4c1e-9d7a-2f5e8c9b1a01"
+WORKSPACE = "7c1e2a3b-4d5e-4f60-8a9b-0c1d2e3f4a5b"
+BUILT_IMAGE = "registry.example.com/flows:abc1234"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHART_VERSION = get_template("k8s_pool").question("helm_chart_version").default
+
+CASES: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "cloud": dict(prefect_api="cloud", prefect_account_id=ACCOUNT, prefect_workspace_id=WORKSPACE,
+                  k8s_namespace="data-flows", service_account_name="prefect-flows",
+                  cpu_limit="2", work_pool_name="k8s-prod", image_registry="ghcr.io/acme"),
+    "self-hosted": dict(prefect_api="self-hosted", k8s_namespace="flows",
+                        prefect_api_url="http://prefect-server.prefect.svc:4200/api",
+                        code_storage="git", schedule="", interval_minutes=30,
+                        image_registry="registry.example.com:5000/team", image_name="etl/jobs",
+                        cpu_request="", memory_request="", memory_limit=""),
+}
+
+
+@pytest.fixture(scope="module", params=list(CASES))
+def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    project = tmp_path_factory.mktemp(request.param) / "my-flows"
+    render_template("k8s_pool", project, **CASES[request.param])
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return request.param, project, answers
+
+
+def _yaml(project: Path, name: str) -> Any:
+    return yaml.safe_load((project / name).read_text())
+
+
+def _deployment(project: Path) -> dict[str, Any]:
+    (deployment,) = _yaml(project, "prefect.yaml")["deployments"]
+    return deployment
+
+
+def _resolved_job_variables(project: Path) -> dict[str, Any]:
+    variables = dict(_deployment(project)["work_pool"]["job_variables"])
+    assert variables["image"] == "{{ build_image.image }}"
+    variables["image"] = BUILT_IMAGE
+    return variables
+
+
+def test_every_yaml_and_json_file_parses(case):
+    _, project, _ = case
+    files = [p for p in project.rglob("*") if p.suffix in (".yaml", ".yml", ".json")]
+    assert {p.relative_to(project).as_posix() for p in files} >= {
+        "prefect.yaml", "helm/values.yaml", "k8s/base-job-template.json",
+        ".github/workflows/deploy.yml", ".github/workflows/ci.yml", ".copier-answers.yml"}
+    for path in files:
+        loaded = json.loads(path.read_text()) if path.suffix == ".json" else yaml.safe_load(
+            path.read_text())
+        assert isinstance(loaded, dict), path
+
+
+def test_prefect_yaml_is_a_valid_deployment_file(case):
+    from prefect.cli.deploy._models import PrefectYamlModel
+
+    name, project, answers = case
+    config = _yaml(project, "prefect.yaml")
+    PrefectYamlModel.model_validate(config)
+    (build_image,) = [step["prefect_docker.deployments.steps.build_docker_image"]
+                      for step in config["build"]
+                      if "prefect_docker.deployments.steps.build_docker_image" in step]
+    assert build_image["id"] == "build_image"
+    assert build_image["image_name"] == f"{answers['image_registry']}/{answers['image_name']}"
+    assert "prefect_docker.deployments.steps.push_docker_image" in config["push"][0]
+    pull_step = next(iter(config["pull"][0]))
+    assert pull_step == ("prefect.deployments.steps.git_clone" if answers["code_storage"] == "git"
+                         else "prefect.deployments.steps.set_working_directory")
+
+    deployment = _deployment(project)
+    flow = answers["flow_name"]
+    assert deployment["name"] == flow.replace("_", "-")
+    assert deployment["entrypoint"] == f"flows/{flow}.py:{flow}"
+    assert deployment["parameters"] == {"source": "demo", "limit": 10}
+    if answers["schedule"]:
+        assert deployment["schedules"] == [{"cron": answers["schedule"], "timezone": "UTC"}]
+    else:
+        assert deployment["schedules"] == [{"interval": answers["interval_minutes"] * 60}]
+    pool = deployment["work_pool"]
+    assert pool["name"] == answers["work_pool_name"]
+    assert pool["work_queue_name"] == answers["work_queue_name"]
+    expected = {"image": "{{ build_image.image }}", "image_pull_policy": "IfNotPresent",
+                "namespace": answers["k8s_namespace"], "env": {}}
+    for key in ("service_account_name", "cpu_request", "cpu_limit", "memory_request",
+                "memory_limit"):
+        if answers[key]:
+            expected[key] = answers[key]
+    assert pool["job_variables"] == expected
+
+
+def test_job_variables_are_declared_by_the_pool_template(case):
+    _, project, _ = case
+    declared = set(load_base_job_template(project)["variables"]["properties"])
+    assert set(_deployment(project)["work_pool"]["job_variables"]) <= declared
+    # ...and by the template prefect-kubernetes itself ships (the names the worker knows)
+    assert declared == set(default_base_job_template()["variables"]["properties"])
+
+
+def test_helm_values_pass_the_chart_schema(case, helm_chart_files):
+    _, project, _ = case
+    schema_file, chart_values_file = helm_chart_files
+    schema = json.loads(schema_file.read_text())
+    chart_defaults = yaml.safe_load(chart_values_file.read_text())
+    values = _yaml(project, "helm/values.yaml")
+
+    def merged(base: dict, over: dict) -> dict:
+        out = dict(base)
+        for key, value in over.items():
+            both = isinstance(value, dict) and isinstance(out.get(key), dict)
+            out[key] = merged(out[key], value) if both else value
+        return out
+
+    validator = jsonschema.Draft7Validator(schema)
+    for document in (values, merged(chart_defaults, values)):
+        errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(document)]
+        assert errors == []
+    # The schema is strict under `worker`: a misspelt key would have been reported above.
+    assert schema["properties"]["worker"].get("additionalProperties") is False
+
+
+def test_helm_values_talk_to_the_chosen_api(case):
+    _, project, answers = case
+    worker = _yaml(project, "helm/values.yaml")["worker"]
+    assert worker["config"]["workPool"] == answers["work_pool_name"]
+    assert worker["config"]["type"] == "kubernetes"
+    assert worker["image"]["prefectTag"].endswith("-kubernetes")
+    assert "baseJobTemplate" not in worker["config"]  # the project owns it, see README
+    if answers["prefect_api"] == "cloud":
+        assert worker["apiConfig"] == "cloud"
+        assert worker["cloudApiConfig"] == {
+            "accountId": answers["prefect_account_id"],
+            "workspaceId": answers["prefect_workspace_id"],
+            "apiKeySecret": {"name": "prefect-api-key", "key": "key"}}
+        assert "selfHostedServerApiConfig" not in worker
+    else:
+        assert worker["apiConfig"] == "selfHostedServer"
+        assert worker["selfHostedServerApiConfig"] == {"apiUrl": answers["prefect_api_url"]}
+        assert "cloudApiConfig" not in worker
+
+
+def test_one_namespace_everywhere(case):
+    _, project, answers = case
+    namespace = answers["k8s_namespace"]
+    assert _yaml(project, "helm/values.yaml")["worker"]["config"]["jobNamespace"] == namespace
+    template = load_base_job_template(project)
+    assert template["variables"]["properties"]["namespace"]["default"] == namespace
+    assert _deployment(project)["work_pool"]["job_variables"]["namespace"] == namespace
+    script = (project / "scripts" / "install-worker.sh").read_text()
+    assert f'NAMESPACE="{namespace}"\n' in script
+    readme = (project / "README.md").read_text()
+    assert f"prefect/prefect-worker -n {namespace} " in readme
+
+
+def test_base_job_template_is_prefects_default_with_the_job_spec_fix(case):
+    _, project, answers = case
+    ours = load_base_job_template(project)
+    expected = copy.deepcopy(default_base_job_template())
+    job_spec = expected["job_configuration"]["job_manifest"]["spec"]
+    pod_spec = job_spec["template"]["spec"]
+    job_spec["parallelism"] = pod_spec.pop("parallelism")
+    job_spec["completions"] = pod_spec.pop("completions")
+    variables = expected["variables"]["properties"]
+    variables["namespace"]["default"] = answers["k8s_namespace"]
+    for key in ("service_account_name", "cpu_request", "cpu_limit", "memory_request",
+                "memory_limit"):
+        variables[key]["default"] = answers[key] or None
+    assert ours == expected
+
+
+def test_the_worker_job_is_strictly_valid_kubernetes(case):
+    _, project, answers = case
+    variables = _resolved_job_variables(project)
+    job = worker_job_manifest(load_base_job_template(project), variables)
+    assert strict_errors(job) == {}
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert job["metadata"]["namespace"] == answers["k8s_namespace"]
+    assert container["image"] == BUILT_IMAGE
+    assert container["imagePullPolicy"] == "IfNotPresent"
+    requests = {k: v for k, v in (("cpu", answers["cpu_request"]),
+                                  ("memory", answers["memory_request"])) if v}
+    limits = {k: v for k, v in (("cpu", answers["cpu_limit"]),
+                                ("memory", answers["memory_limit"])) if v}
+    assert container["resources"].get("requests", {}) == requests
+    assert container["resources"].get("limits", {}) == limits
+    pod = job["spec"]["template"]["spec"]
+    if answers["service_account_name"]:
+        assert pod["serviceAccountName"] == answers["service_account_name"]
+    else:
+        assert "serviceAccountName" not in pod
+
+
+def test_prefects_default_template_would_fail_strict_validation(case):
+    """Why we ship a fixed template: the default puts Job fields into the pod spec."""
+    _, project, _ = case
+    job = worker_job_manifest(default_base_job_template(), _resolved_job_variables(project))
+    errors = strict_errors(job)
+    assert errors and all("completions" in e and "parallelism" in e for e in errors.values())
+
+
+def test_deploy_workflow_builds_and_deploys_on_main(case):
+    _, project, answers = case
+    workflow = _yaml(project, ".github/workflows/deploy.yml")
+    assert workflow[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads `on` as True
+    (job,) = workflow["jobs"].values()
+    assert job["env"]["PREFECT_API_URL"] == "${{ secrets.PREFECT_API_URL }}"
+    if answers["prefect_api"] == "cloud":
+        assert job["env"]["PREFECT_API_KEY"] == "${{ secrets.PREFECT_API_KEY }}"
+    runs = [step["run"] for step in job["steps"] if "run" in step]
+    assert runs[-1] == "uv run prefect --no-prompt deploy --all"
+    assert any("--base-job-template k8s/base-job-template.json --overwrite" in r for r in runs)
+    login = next(s for s in job["steps"] if s.get("uses", "").startswith("docker/login-action"))
+    assert login["with"]["registry"] == answers["image_registry"].split("/")[0]
+
+
+# --- scripts/install-worker.sh ----------------------------------------------------------------
+
+def test_install_script_passes_shellcheck(case):
+    _, project, _ = case
+    script = project / "scripts" / "install-worker.sh"
+    assert script.stat().st_mode & stat.S_IXUSR
+    assert "set -euo pipefail" in script.read_text()
+    shellcheck = shutil.which("shellcheck", path=Path(sys.executable).parent) or "shellcheck"
+    result = subprocess.run([shellcheck, str(script)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+STUB = """#!/bin/sh
+printf '%s %s\\n' "$(basename "$0")" "$*" >> "$STUB_LOG"
+cat >> "$STUB_LOG.stdin"
+"""
+
+
+def _run_install(project: Path, tmp_path: Path, tools: tuple[str, ...], env: dict[str, str]):
+    stubs, system = tmp_path / "stubs", tmp_path / "system"
+    stubs.mkdir(parents=True)
+    system.mkdir(parents=True)
+    for tool in tools:
+        (stubs / tool).write_text(STUB)
+        (stubs / tool).chmod(0o755)
+    for tool in ("dirname", "basename", "cat"):  # what the script and the stubs use
+        (system / tool).symlink_to(shutil.which(tool))
+    log = tmp_path / "calls.log"
+    result = subprocess.run(
+        [shutil.which("bash"), str(project / "scripts" / "install-worker.sh")],
+        env={"PATH": f"{stubs}:{system}", "STUB_LOG": str(log), "HOME": str(tmp_path), **env},
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False, timeout=60)
+    calls = log.read_text().splitlines() if log.exists() else []
+    stdin = Path(f"{log}.stdin").read_text() if Path(f"{log}.stdin").exists() else ""
+    return result, calls, stdin
+
+
+def test_install_script_runs_the_steps_in_order(case, tmp_path):
+    _, project, answers = case
+    key = "pnu_not-a-real-key-0123456789"
+    env = {"PREFECT_API_KEY": key} if answers["prefect_api"] == "cloud" else {
+        "PREFECT_API_URL": "http://127.0.0.1:4200/api"}
+    result, calls, stdin = _run_install(project, tmp_path, ("kubectl", "helm", "uv", "docker"), env)
+    assert result.returncode == 0, result.stderr
+    ns, pool = answers["k8s_namespace"], answers["work_pool_name"]
+    expected = [f"kubectl create namespace {ns} --dry-run=client -o yaml", "kubectl apply -f -"]
+    if answers["prefect_api"] == "cloud":
+        expected += [f"kubectl create secret generic prefect-api-key --namespace {ns} "
+                     "--from-file=key=/dev/stdin --dry-run=client -o yaml", "kubectl apply -f -"]
+    if answers["service_account_name"]:
+        expected += [f"kubectl create serviceaccount {answers['service_account_name']} "
+                     f"--namespace {ns} --dry-run=client -o yaml", "kubectl apply -f -"]
+    expected += [
+        f"uv run prefect --no-prompt work-pool create {pool} --type kubernetes "
+        "--base-job-template k8s/base-job-template.json --overwrite",
+        "helm repo add prefect https://prefecthq.github.io/prefect-helm --force-update",
+        "helm repo update prefect",
+        f"helm upgrade --install prefect-worker prefect/prefect-worker --namespace {ns} "
+        f"--values helm/values.yaml --version {CHART_VERSION} --wait",
+        "uv run prefect --no-prompt deploy --all",
+    ]
+    # The commands of one pipeline start together, so kubectl's order within a step is open;
+    # each step finishes before the next starts.
+    kubectl = [c for c in calls if c.startswith("kubectl")]
+    assert sorted(kubectl) == sorted(e for e in expected if e.startswith("kubectl"))
+    assert calls[:len(kubectl)] == kubectl  # namespace, secret, service account come first
+    assert calls[len(kubectl):] == [e for e in expected if not e.startswith("kubectl")]
+    assert key not in "\n".join(calls)  # never on a command line
+    if answers["prefect_api"] == "cloud":
+        assert key in stdin  # only through a pipe into kubectl
+
+
+def test_install_script_needs_its_tools_and_variables(case, tmp_path):
+    _, project, answers = case
+    result, calls, _ = _run_install(project, tmp_path, ("kubectl", "uv", "docker"), {
+        "PREFECT_API_KEY": "x", "PREFECT_API_URL": "http://127.0.0.1:4200/api"})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "install-worker: 'helm' is not installed or not on PATH "
+        "(see https://helm.sh/docs/intro/install/)"]
+    assert calls == []
+    missing = "PREFECT_API_KEY" if answers["prefect_api"] == "cloud" else "PREFECT_API_URL"
+    result, calls, _ = _run_install(project, tmp_path / "again", (
+        "kubectl", "helm", "uv", "docker"), {})
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"install-worker: set {missing} ")
+    assert calls == []
+
+
+# --- README -----------------------------------------------------------------------------------
+
+def test_readme_explains_the_commands_and_the_template_owner(case):
+    _, project, answers = case
+    readme = (project / "README.md").read_text()
+    for text in ("scripts/install-worker.sh", "helm upgrade --install prefect-worker",
+                 f"--version {CHART_VERSION}",
+                 f"prefect work-pool update {answers['work_pool_name']} --base-job-template "
+                 "k8s/base-job-template.json", "prefect --no-prompt deploy --all",
+                 "prefect deployment run", "Kubernetes Job", "k8s/base-job-template.json"):
+        assert text in readme
+    assert "{{" not in readme.replace("{{ build_image.image }}", "")
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data", [
+    ["k8s_namespace=Data-Flows"], ["k8s_namespace=data_flows"], ["k8s_namespace=-flows"],
+    ["image_registry=ghcr.io/Your Org"], ["image_registry=ghcr.io/acme:latest/x"],
+    ["image_registry=https://ghcr.io/acme"], ["image_name=Flows"], ["image_name=flows:1.0"],
+    ["cpu_request=1.5 cores"], ["cpu_limit=2 CPUs"], ["memory_request=512MB"],
+    ["memory_limit=1GB"], ["memory_request=-1Gi"], ["service_account_name=Prefect_SA"],
+    ["prefect_account_id=not-a-uuid"], ["prefect_workspace_id=1234"],
+    ["prefect_api=self-hosted", "prefect_api_url=ftp://prefect.example.com/api"],
+    ["prefect_api=self-hosted", "prefect_api_url=prefect-server:4200/api"],
+], ids=lambda d: " ".join(d))
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(data, tmp_path):
+    destination = tmp_path / "repo"
+    args = ["new", str(destination), "--template", "k8s_pool", "--defaults"]
+    for item in data:
+        args += ["--data", item]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "is not allowed" in lines[0], result.output
+    assert not destination.exists()
+
+
+def test_defaults_from_the_decision_tree_render(tmp_path):
+    destination = tmp_path / "repo"
+    result = CliRunner().invoke(app, ["new", str(destination), "--no-serverless", "--containers",
+                                      "--kubernetes", "--defaults"])
+    assert result.exit_code == 0, result.output
+    assert "(`k8s_pool`)" in (destination / "README.md").read_text()
+    assert (destination / "helm" / "values.yaml").is_file()
+    assert (destination / "k8s" / "base-job-template.json").is_file()
+
+
+def test_shared_parts_are_mirrored_unchanged():
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    try:
+        import sync_shared_parts
+    finally:
+        sys.path.pop(0)
+    template = REPO_ROOT / "templates" / "k8s_pool"
+    stale = [p for p, content in sync_shared_parts.expected_mirrors().items()
+             if template in p.parents and (not p.exists() or p.read_text() != content)]
+    assert stale == []
+    assert os.access(template / "project" / "scripts" / "install-worker.sh.jinja", os.X_OK)
