@@ -1,0 +1,89 @@
+"""Property-based: any answer is either refused cleanly or renders files that parse, with the
+same structure as the defaults (a hostile string can't add keys, break YAML or run Jinja)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from prefect_scaffold.answers import layer, resolve
+from prefect_scaffold.errors import InvalidAnswer
+from prefect_scaffold.registry import get_template, template_names
+from prefect_scaffold.render import render
+
+pytestmark = pytest.mark.e2e  # a few hundred renders: slow for the quick loop
+
+HOSTILE = ["a: b", "x\ny: 1", "'\"", "# comment", "{{ 7 * 7 }}", "{% raw %}", "${HOME}",
+           "$(rm -rf /)", "`id`", "ünïcødé ✓", "x" * 500, "- item", "[1, 2]", "&anchor",
+           "!!python/object:os.system", "null", "true", "0x1F", "\\", "'; DROP TABLE", ""]
+
+
+def _structure(value: Any, prefix: str = "") -> set[str]:
+    """Key paths of parsed data: what an injected key or a broken document would change."""
+    if isinstance(value, dict):
+        return {p for k, v in value.items() for p in {f"{prefix}/{k}"} | _structure(v, f"{prefix}/{k}")}
+    if isinstance(value, list):
+        return {p for i, v in enumerate(value) for p in _structure(v, f"{prefix}[{i}]")}
+    return set()
+
+
+def _parse_all(project: Path) -> dict[str, set[str]]:
+    shapes = {}
+    for path in sorted(project.rglob("*")):
+        if not path.is_file():
+            continue
+        text, name = path.read_text(), str(path.relative_to(project))
+        if path.suffix in (".yml", ".yaml"):
+            shapes[name] = set().union(*(_structure(d) for d in yaml.safe_load_all(text)))
+        elif path.suffix == ".json":
+            shapes[name] = _structure(json.loads(text))
+        elif path.suffix == ".toml":
+            shapes[name] = _structure(tomllib.loads(text))
+        elif path.suffix == ".py":
+            compile(text, name, "exec")
+    return shapes
+
+
+def _render(name: str, data: dict[str, Any]) -> dict[str, set[str]]:
+    template = get_template(name)
+    answers = resolve(template, layer(template, data, {}), use_defaults=True, prompt=None)
+    destination = Path(tempfile.mkdtemp()) / "p"
+    try:
+        render(template, answers, destination)
+        return _parse_all(destination)
+    finally:
+        shutil.rmtree(destination.parent)
+
+
+_baselines: dict[str, dict[str, set[str]]] = {}
+
+
+def _free_text_questions(name: str) -> list[str]:
+    return [q.name for q in get_template(name).questions
+            if q.type == "str" and not q.computed and q.prompted and not q.choices]
+
+
+@pytest.mark.parametrize("name", template_names())
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_string_answer_is_refused_or_renders_the_same_structure(name, data):
+    if name not in _baselines:
+        _baselines[name] = _render(name, {})
+    question = data.draw(st.sampled_from(_free_text_questions(name)), label="question")
+    value = data.draw(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=80)), label="value")
+    try:
+        shapes = _render(name, {question: value})
+    except InvalidAnswer as refused:
+        assert refused.field == question
+        return
+    # Accepted: every file still parses, with exactly the keys the defaults produce.
+    assert shapes == _baselines[name]
