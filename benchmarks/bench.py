@@ -1,0 +1,106 @@
+"""Speed targets, as ratios measured in one run on the same machine (medians of several runs).
+
+    uv run python benchmarks/bench.py [--runs 7]
+
+- `--help`, `recommend --json`, `tree`: at most 0.15 x `prefect --version` (no prefect/copier import).
+- `new --template T --defaults`: at most 1.15 x a bare `copier copy --defaults` of the template.
+- `check` on a prefect.yaml with 1,000 deployments: at most 3 x its time on 10 deployments.
+Exit 1 when a ratio misses its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def median_seconds(command: list[str], runs: int, cwd: Path | None = None,
+                   fresh_destination: bool = False) -> float:
+    """Median wall time of `command`; with fresh_destination its last word is a new directory."""
+    times = []
+    for _ in range(runs):
+        scratch = Path(tempfile.mkdtemp())
+        args = [*command[:-1], str(scratch / "out")] if fresh_destination else command
+        start = time.perf_counter()
+        subprocess.run(args, cwd=cwd or scratch, check=True, capture_output=True,
+                       stdin=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+        shutil.rmtree(scratch)
+    return statistics.median(times)
+
+
+def _prefect_yaml(deployments: int) -> str:
+    lines = ["name: bench", "prefect-version: 3.4.0", "pull:",
+             "  - prefect.deployments.steps.set_working_directory:",
+             "      directory: /opt/prefect/bench", "deployments:"]
+    for i in range(deployments):
+        lines += [f"  - name: d{i}", "    entrypoint: flows/hello.py:hello",
+                  "    parameters: {n: 1}",
+                  "    work_pool: {name: pool, job_variables: {image: 'x:1'}}"]
+    return "\n".join(lines) + "\n"
+
+
+def _check_project(deployments: int) -> Path:
+    project = Path(tempfile.mkdtemp())
+    (project / "flows").mkdir()
+    (project / "flows" / "hello.py").write_text(
+        "from prefect import flow\n\n\n@flow\ndef hello(n: int = 1) -> int:\n    return n\n")
+    (project / "prefect.yaml").write_text(_prefect_yaml(deployments))
+    return project
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="prefect-scaffold speed targets")
+    parser.add_argument("--runs", type=int, default=7)
+    runs = parser.parse_args().runs
+    scaffold, prefect, copier = str(BIN / "prefect-scaffold"), str(BIN / "prefect"), str(BIN / "copier")
+    results: list[tuple[str, float, float]] = []
+
+    baseline = median_seconds([prefect, "--version"], runs)
+    for label, args in [("--help", ["--help"]),
+                        ("recommend --json", ["recommend", "--containers", "--serverless",
+                                              "--cloud-credentials", "--json"]),
+                        ("tree", ["tree"])]:
+        results.append((f"{label} / prefect --version", median_seconds([scaffold, *args], runs)
+                        / baseline, 0.15))
+
+    templates = ROOT / "templates"
+    for name in ("serve_vm", "k8s_pool", "push_pool", "ecs_pool"):
+        if not (templates / name / "copier.yml").is_file():
+            continue
+        ours = median_seconds([scaffold, "new", "--template", name, "--defaults", "dest"], runs,
+                              fresh_destination=True)
+        bare = median_seconds([copier, "copy", "--defaults", "--quiet", str(templates / name),
+                               "dest"], runs, fresh_destination=True)
+        results.append((f"new --template {name} / copier copy", ours / bare, 1.15))
+
+    has_check = subprocess.run([scaffold, "check", "--help"], capture_output=True).returncode == 0
+    if has_check:
+        small, large = _check_project(10), _check_project(1000)
+        timing = {}
+        for label, project in (("10", small), ("1000", large)):
+            timing[label] = median_seconds([scaffold, "check", str(project), "--json"],
+                                           max(3, runs // 2), cwd=project)
+        results.append(("check 1000 deployments / 10", timing["1000"] / timing["10"], 3.0))
+
+    failed = False
+    print(f"{'measure':<45} {'ratio':>7} {'target':>7}")
+    for label, ratio, target in results:
+        ok = ratio <= target
+        failed |= not ok
+        print(f"{label:<45} {ratio:>7.3f} {'<=':>3}{target:>4}  {'ok' if ok else 'MISSED'}")
+    print(f"(prefect --version baseline: {baseline:.3f} s, {runs} runs each)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
