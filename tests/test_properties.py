@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,7 +30,8 @@ HOSTILE = ["a: b", "x\ny: 1", "'\"", "# comment", "{{ 7 * 7 }}", "{% raw %}", "$
 def _structure(value: Any, prefix: str = "") -> set[str]:
     """Key paths of parsed data: what an injected key or a broken document would change."""
     if isinstance(value, dict):
-        return {p for k, v in value.items() for p in {f"{prefix}/{k}"} | _structure(v, f"{prefix}/{k}")}
+        return {p for k, v in value.items()
+                for p in {f"{prefix}/{k}"} | _structure(v, f"{prefix}/{k}")}
     if isinstance(value, list):
         return {p for i, v in enumerate(value) for p in _structure(v, f"{prefix}[{i}]")}
     return set()

@@ -47,8 +47,8 @@ class SecretInAnswer(InvalidAnswer):
     def __init__(self, field: str, kind: str, fix: str, source: str = "--data") -> None:
         self.field, self.value, self.allowed = field, "<redacted>", fix
         # The value itself is never repeated: it would land in terminal scrollback and CI logs.
-        ScaffoldError.__init__(self, f"{source} {field}: looks like {kind}; secrets are never written into "
-                         f"the project: {fix}")
+        ScaffoldError.__init__(self, f"{source} {field}: looks like {kind}; secrets are never "
+                               f"written into the project: {fix}")
 
 
 class MissingAnswer(ScaffoldError):
@@ -70,3 +70,10 @@ class DestinationRefused(ScaffoldError):
         self.path, self.reason = path, reason
         super().__init__(f"destination {path}: {reason}" + (f"; {fix}" if fix else ""))
 
+
+
+class NothingToCheck(ScaffoldError):
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        super().__init__(f"check {path}: {reason}; pass a Prefect project directory "
+                         "(one with prefect.yaml, Helm values or a serve script)")
