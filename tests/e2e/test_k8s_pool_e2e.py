@@ -1,4 +1,4 @@
-"""k8s_pool end to end: the project rendered as `prefect-scaffold new --kubernetes` would, deployed to
+"""k8s_pool end to end: the project `prefect-scaffold new --kubernetes` renders, deployed to
 a real Prefect server (its own base job template on a kubernetes pool), the Job the worker would
 submit built from what the server stored and strictly validated, and the project's own checks."""
 

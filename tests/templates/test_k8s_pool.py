@@ -1,5 +1,5 @@
-"""k8s_pool renders a coherent Kubernetes project: render-only checks against the real schemas
-(prefect.yaml model, the prefect-worker chart's values.schema.json, strict Kubernetes Job schema)."""
+"""k8s_pool renders a coherent Kubernetes project. Render-only checks against the real schemas:
+the prefect.yaml model, the prefect-worker chart's values.schema.json, the strict Job schema."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -86,7 +85,7 @@ def test_every_yaml_and_json_file_parses(case):
 def test_prefect_yaml_is_a_valid_deployment_file(case):
     from prefect.cli.deploy._models import PrefectYamlModel
 
-    name, project, answers = case
+    _, project, answers = case
     config = _yaml(project, "prefect.yaml")
     PrefectYamlModel.model_validate(config)
     (build_image,) = [step["prefect_docker.deployments.steps.build_docker_image"]
@@ -129,6 +128,8 @@ def test_job_variables_are_declared_by_the_pool_template(case):
 
 
 def test_helm_values_pass_the_chart_schema(case, helm_chart_files):
+    import jsonschema
+
     _, project, _ = case
     schema_file, chart_values_file = helm_chart_files
     schema = json.loads(schema_file.read_text())
@@ -344,7 +345,13 @@ def test_readme_explains_the_commands_and_the_template_owner(case):
                  "k8s/base-job-template.json", "prefect --no-prompt deploy --all",
                  "prefect deployment run", "Kubernetes Job", "k8s/base-job-template.json"):
         assert text in readme
-    assert "{{" not in readme.replace("{{ build_image.image }}", "")
+    assert "{{" not in readme
+    table = readme.split("| path | what it is |")[1].split("## Keeping up to date")[0].strip()
+    rows = table.splitlines()[1:]
+    assert all(row.startswith("| `") for row in rows), table  # one table, no gaps
+    for row in rows:
+        path = row.split("`")[1]
+        assert (project / path).exists(), path
 
 
 # --- bad input --------------------------------------------------------------------------------
