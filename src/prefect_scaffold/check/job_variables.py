@@ -1,0 +1,165 @@
+"""job_variables against the work pool's base job template, and custom base job templates.
+
+Which template: a base job template file in the project (a JSON/YAML file with `job_configuration`
+and `variables`) when prefect.yaml uses one pool, else the default template of the pool's type.
+The type comes from `--pool-type`, else from hints in the project (see `pool_types`); the default
+template from the installed worker package, else the copy Prefect ships offline
+(`prefect/server/api/collections_data/views/aggregate-worker-metadata.json`). A push type
+(`ecs:push`) is checked against its hybrid type's variables. Unknown type: an info finding.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .ecs_task_definition import fargate_problem
+from .prefect_yaml import deployments
+from .report import Finding, did_you_mean
+from .source import Document, is_template_string
+
+KNOWN_TYPES = ("kubernetes", "ecs", "cloud-run-v2", "cloud-run", "azure-container-instance",
+               "docker", "process", "vertex-ai", "modal", "coiled")
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class PoolTemplate:
+    """The `variables` schema of a pool's base job template and where it came from."""
+
+    variables: dict[str, Any]
+    source: str
+
+
+def is_base_job_template(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("job_configuration"), dict) \
+        and isinstance(data.get("variables"), dict)
+
+
+def default_template(pool_type: str) -> PoolTemplate | None:
+    base = pool_type.removesuffix(":push")
+    try:
+        from prefect.workers.base import BaseWorker
+
+        worker = BaseWorker.get_worker_class_from_type(base)
+        if worker is not None:
+            template = worker.get_default_base_job_template()
+            return PoolTemplate(template["variables"], f"the {base} worker's default template")
+    except Exception:  # the worker's package is not installed: use Prefect's offline copy
+        pass
+    import prefect
+
+    aggregate = Path(prefect.__file__).parent / "server/api/collections_data/views" \
+        / "aggregate-worker-metadata.json"
+    try:
+        metadata = json.loads(aggregate.read_text())
+    except (OSError, ValueError):
+        return None
+    for workers in metadata.values():
+        for name, worker_data in workers.items():
+            if name == base and "default_base_job_configuration" in worker_data:
+                return PoolTemplate(worker_data["default_base_job_configuration"]["variables"],
+                                    f"the {base} worker's default template (Prefect's copy)")
+    return None
+
+
+def check_job_variables(doc: Document, file: str, pool_types: dict[str, str],
+                        templates: dict[str, PoolTemplate]) -> list[Finding]:
+    """`templates` maps pool names to a project base job template; `pool_types` pool -> type."""
+    findings: list[Finding] = []
+    for i, deployment in enumerate(deployments(doc.data)):
+        pool = deployment.get("work_pool")
+        if not isinstance(pool, dict) or not isinstance(pool.get("job_variables"), dict):
+            continue
+        job_variables, name = pool["job_variables"], pool.get("name")
+        path = ("deployments", i, "work_pool", "job_variables")
+        pool_type = pool_types.get(str(name))
+        template = templates.get(str(name)) or (default_template(pool_type) if pool_type else None)
+        if template is None:
+            why = (f"no default template for pool type {pool_type!r} here" if pool_type else
+                   f"the type of work pool {name!r} is unknown (pass --pool-type, or keep its "
+                   "base job template or Helm values in the project)")
+            if job_variables:
+                findings.append(Finding(file, doc.line(path), "job-variables", "info",
+                                        f"job_variables not checked: {why}"))
+            continue
+        properties = template.variables.get("properties", {})
+        for key, value in job_variables.items():
+            if key not in properties:
+                findings.append(Finding(
+                    file, doc.line((*path, key)), "job-variables", "error",
+                    f"{key!r} is not a variable of work pool {name!r} ({template.source})"
+                    f"{did_you_mean(str(key), properties)}"))
+            elif not is_template_string(value) and not _contains_template(value):
+                problem = _schema_problem(value, properties[key], template.variables)
+                if problem:
+                    findings.append(Finding(file, doc.line((*path, key)), "job-variables",
+                                            "error", f"job variable {key}: {problem}"))
+        if (pool_type or "").startswith("ecs"):
+            launch = job_variables.get("launch_type", "FARGATE")
+            cpu, memory = job_variables.get("cpu"), job_variables.get("memory")
+            if launch in ("FARGATE", "FARGATE_SPOT") and cpu is not None and memory is not None:
+                problem = fargate_problem(cpu, memory)
+                if problem:
+                    findings.append(Finding(file, doc.line((*path, "memory")), "fargate",
+                                            "error", f"job variables cpu/memory: {problem}"))
+    return findings
+
+
+def _contains_template(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_contains_template(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_template(v) for v in value)
+    return is_template_string(value)
+
+
+def _schema_problem(value: Any, schema: dict[str, Any], variables: dict[str, Any]) -> str | None:
+    import jsonschema
+
+    wrapped = {**schema, "definitions": variables.get("definitions", {}),
+               "$defs": variables.get("$defs", variables.get("definitions", {}))}
+    try:
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(wrapped).iter_errors(value))
+    except jsonschema.exceptions.SchemaError:
+        return None
+    except Exception:  # unresolvable $ref in a custom template: not ours to report here
+        return None
+    return error.message if error else None
+
+
+def check_base_job_template(doc: Document, file: str) -> list[Finding]:
+    """Variables not placed in job_configuration have no effect; placeholders need a variable.
+
+    https://github.com/PrefectHQ/prefect/pull/20133 (a declared variable is ignored unless
+    `{{ var }}` appears in job_configuration).
+    """
+    data = doc.data
+    declared = set(data["variables"].get("properties", {}))
+    used: dict[str, tuple[str | int, ...]] = {}
+
+    def visit(value: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                visit(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, (*path, index))
+        elif isinstance(value, str):
+            for name in PLACEHOLDER.findall(value):
+                used.setdefault(name, path)
+
+    visit(data["job_configuration"], ("job_configuration",))
+    findings = [Finding(file, doc.line(path), "base-job-template", "error",
+                        f"{{{{ {name} }}}} in job_configuration is not a declared variable"
+                        f"{did_you_mean(name, declared)}")
+                for name, path in used.items() if name not in declared]
+    findings += [Finding(file, doc.line(("variables", "properties", name)), "base-job-template",
+                         "warning", f"variable {name!r} is never used in job_configuration, so "
+                         "setting it has no effect")
+                 for name in sorted(declared - set(used))]
+    return findings

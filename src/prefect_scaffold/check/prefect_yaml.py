@@ -1,0 +1,183 @@
+"""prefect.yaml: loads with Prefect's own models, no unknown keys, valid schedules, a pull section.
+
+Prefect's models (`prefect.cli.deploy._models`) ignore unknown keys (`extra="ignore"`), so a typo
+like `job_variable:` or `enforce_parameters_schema:` deploys silently without effect
+(https://github.com/PrefectHQ/prefect/issues/16600); this module reports them with a did-you-mean.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from .report import Finding, did_you_mean
+from .source import Document, is_template_string
+
+#: Top-level keys the models do not declare but prefect.yaml files use: YAML anchors live under
+#: `definitions` in Prefect's docs (https://docs.prefect.io/v3/how-to-guides/deployments/prefect-yaml).
+EXTRA_TOP_KEYS = {"definitions"}
+ACTION_SECTIONS = ("build", "push", "pull")
+
+
+def _field_names(model: Any) -> set[str]:
+    return {info.alias or name for name, info in model.model_fields.items()}
+
+
+def check_models(doc: Document, file: str) -> list[Finding]:
+    """Validate with PrefectYamlModel, then flag keys the models would silently ignore."""
+    from prefect.cli.deploy._models import (
+        ConcurrencyLimitSpec,
+        DeploymentConfig,
+        PrefectYamlModel,
+        RawScheduleConfig,
+        WorkPoolConfig,
+    )
+    from pydantic import ValidationError
+
+    data = doc.data
+    if not isinstance(data, dict):
+        return [Finding(file, doc.line(()), "prefect-yaml-shape", "error",
+                        "prefect.yaml must be a mapping with a `deployments` list")]
+    findings: list[Finding] = []
+    try:
+        PrefectYamlModel.model_validate(data)
+    except ValidationError as problem:
+        findings += _model_errors(problem, doc, file)
+
+    def unknown(mapping: Any, path: tuple[str | int, ...], allowed: set[str], what: str) -> None:
+        if not isinstance(mapping, dict):
+            return
+        for key in mapping:
+            if str(key) not in allowed:
+                findings.append(Finding(
+                    file, doc.line((*path, key)), "unknown-key", "error",
+                    f"unknown key {key!r} in {what}; Prefect ignores it"
+                    f"{did_you_mean(str(key), allowed)}"))
+
+    unknown(data, (), _field_names(PrefectYamlModel) | EXTRA_TOP_KEYS, "prefect.yaml")
+    deployment_keys = _field_names(DeploymentConfig)
+    for i, deployment in enumerate(deployments(data)):
+        label = f"deployment {deployment.get('name') or i}"
+        unknown(deployment, ("deployments", i), deployment_keys, label)
+        unknown(deployment.get("work_pool"), ("deployments", i, "work_pool"),
+                _field_names(WorkPoolConfig), f"{label} work_pool")
+        if isinstance(deployment.get("concurrency_limit"), dict):
+            unknown(deployment["concurrency_limit"], ("deployments", i, "concurrency_limit"),
+                    _field_names(ConcurrencyLimitSpec), f"{label} concurrency_limit")
+        for path, schedule in schedules(deployment, i):
+            unknown(schedule, path, _field_names(RawScheduleConfig), f"{label} schedule")
+    return findings
+
+
+def _model_errors(problem: Any, doc: Document, file: str) -> list[Finding]:
+    """One finding per field: pydantic's union errors repeat a field once per union member."""
+    findings, seen = [], set()
+    for error in problem.errors():
+        loc = [part for part in error["loc"] if not isinstance(part, str) or "[" not in part]
+        if any(part in ("schedule", "schedules") for part in loc):
+            continue  # check_schedules reports these one per schedule, in Prefect's words
+        data_path: list[str | int] = []
+        node: Any = doc.data
+        for part in loc:  # keep the parts that exist in the data (drop union member names)
+            if (isinstance(node, dict) and part in node) or \
+                    (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+                data_path.append(part)
+                node = node[part]
+        key = tuple(data_path)
+        if key in seen:
+            continue
+        seen.add(key)
+        where = ".".join(str(p) for p in data_path) or "prefect.yaml"
+        findings.append(Finding(file, doc.line(key), "prefect-model", "error",
+                                f"{where}: {error['msg']}"))
+    return findings
+
+
+def deployments(data: Any) -> list[dict[str, Any]]:
+    """The deployment mappings (anything else in the list is reported by the model check)."""
+    items = data.get("deployments") if isinstance(data, dict) else None
+    return [d if isinstance(d, dict) else {} for d in items] if isinstance(items, list) else []
+
+
+def schedules(deployment: dict[str, Any], index: int) -> list[tuple[tuple[str | int, ...], Any]]:
+    found: list[tuple[tuple[str | int, ...], Any]] = []
+    if deployment.get("schedule") is not None:
+        found.append((("deployments", index, "schedule"), deployment["schedule"]))
+    items = deployment.get("schedules")
+    if isinstance(items, list):
+        found += [(("deployments", index, "schedules", j), s) for j, s in enumerate(items)]
+    return found
+
+
+def check_schedules(doc: Document, file: str) -> list[Finding]:
+    """Build each schedule as `prefect deploy` does (cron, interval > 0, rrule; timezone)."""
+    from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule, RRuleSchedule
+    from pydantic import ValidationError
+
+    findings: list[Finding] = []
+    for i, deployment in enumerate(deployments(doc.data)):
+        if deployment.get("schedules") is not None and not isinstance(deployment["schedules"],
+                                                                      list):
+            findings.append(Finding(file, doc.line(("deployments", i, "schedules")),
+                                    "schedule", "error", "schedules must be a list"))
+        for path, item in schedules(deployment, i):
+            if not isinstance(item, dict):
+                findings.append(Finding(file, doc.line(path), "schedule", "error",
+                                        "a schedule must be a mapping with cron, interval or "
+                                        "rrule"))
+                continue
+            if any(is_template_string(v) for v in item.values()):
+                continue
+            kinds = [k for k in ("cron", "interval", "rrule") if item.get(k) is not None]
+            if len(kinds) != 1:
+                findings.append(Finding(file, doc.line(path), "schedule", "error",
+                                        "a schedule needs exactly one of cron, interval, rrule"))
+                continue
+            kind = kinds[0]
+            value, timezone = item[kind], item.get("timezone")
+            extra = {"timezone": timezone} if timezone else {}
+            try:
+                if kind == "cron":
+                    CronSchedule(cron=value, **extra, **({"day_or": item["day_or"]}
+                                                         if item.get("day_or") is not None else {}))
+                elif kind == "interval":
+                    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+                    if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) \
+                            and seconds <= 0:
+                        raise ValueError("interval must be greater than 0 seconds")
+                    IntervalSchedule(interval=timedelta(seconds=seconds)
+                                     if isinstance(seconds, (int, float)) else value, **extra)
+                else:
+                    RRuleSchedule(rrule=value, **extra)
+            except ValidationError as problem:
+                message = "; ".join(e["msg"].removeprefix("Value error, ")
+                                    for e in problem.errors())
+                findings.append(Finding(file, doc.line((*path, kind)), "schedule", "error",
+                                        f"invalid {kind} schedule {value!r}: {message}"))
+            except (ValueError, TypeError) as problem:
+                findings.append(Finding(file, doc.line((*path, kind)), "schedule", "error",
+                                        f"invalid {kind} schedule {value!r}: {problem}"))
+    return findings
+
+
+def check_pull(doc: Document, file: str) -> list[Finding]:
+    """A work-pool deployment with no pull steps runs in the deploying machine's directory.
+
+    https://github.com/PrefectHQ/prefect/issues/22489: with an empty `pull`, Prefect records a
+    `set_working_directory` to the cwd of `prefect deploy`, which rarely exists on the worker.
+    """
+    data = doc.data if isinstance(doc.data, dict) else {}
+    findings = []
+    for i, deployment in enumerate(deployments(data)):
+        pool = deployment.get("work_pool")
+        if not isinstance(pool, dict) or not pool.get("name"):
+            continue
+        pull = deployment["pull"] if deployment.get("pull") is not None else data.get("pull")
+        if not pull:
+            findings.append(Finding(
+                file, doc.line(("deployments", i, "work_pool", "name")), "empty-pull", "warning",
+                f"deployment {deployment.get('name') or i} runs on work pool {pool['name']!r} but "
+                "has no pull steps: Prefect will record `set_working_directory` to this machine's "
+                "directory; add a pull section (set_working_directory to the image's code "
+                "directory, or git_clone)"))
+    return findings
