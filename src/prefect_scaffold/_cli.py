@@ -233,5 +233,32 @@ def _equivalent_command(destination: Path, path: Recommendation | None, template
     return shlex.join(words)
 
 
+@app.command("check")
+def check_command(
+    path: Annotated[Path, typer.Argument(help="The project directory (or its prefect.yaml).")]
+    = Path("."),
+    json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
+    pool_type: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Work pool type (kubernetes, ecs, ecs:push...) when the project does not show it.")]
+    = None,
+) -> None:
+    """Validate a Prefect project offline: prefect.yaml, flows, job variables, Helm values, ECS."""
+    from .check import check
+    from .errors import EXIT_FINDINGS
+
+    def body() -> None:
+        report = check(path, pool_type=pool_type)
+        if json:
+            _console.data_json(report.as_dict())
+        else:
+            for finding in report.sorted():
+                _console.data(finding.as_text())
+            _console.info(report.summary())
+        if not report.ok:
+            raise typer.Exit(EXIT_FINDINGS)
+
+    _run(body)
+
+
 def main() -> None:
     app()
