@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect_scaffold.errors import NothingToCheck
+
 from .consistency import Project, check_consistency, pool_types, worker_commands
 from .ecs_task_definition import check_task_definition, is_task_definition
 from .flows import check_flows
