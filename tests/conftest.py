@@ -10,9 +10,16 @@ from tests.helpers.prefect_server import running_server
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
+@pytest.fixture(scope="session")
+def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled templates' version cache, private to the test session."""
+    return tmp_path_factory.mktemp("template-cache")
+
+
 @pytest.fixture(autouse=True)
-def _hermetic(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Same output whatever the developer's terminal and Prefect profile."""
+def _hermetic(monkeypatch: pytest.MonkeyPatch, template_cache: Path) -> None:
+    """Same output whatever the developer's terminal, Prefect profile and caches."""
+    monkeypatch.setenv("PREFECT_SCAFFOLD_CACHE", str(template_cache))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TERM", "dumb")

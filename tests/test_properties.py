@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +19,7 @@ from prefect_scaffold.answers import layer, resolve
 from prefect_scaffold.errors import InvalidAnswer
 from prefect_scaffold.registry import get_template, template_names
 from prefect_scaffold.render import render
+from prefect_scaffold.sources import bundled
 
 pytestmark = pytest.mark.e2e  # a few hundred renders: slow for the quick loop
 
@@ -55,11 +56,12 @@ def _parse_all(project: Path) -> dict[str, set[str]]:
 
 
 def _render(name: str, data: dict[str, Any]) -> dict[str, set[str]]:
-    template = get_template(name)
-    answers = resolve(template, layer(template, data, {}), use_defaults=True, prompt=None)
+    source = bundled(name)
+    answers = resolve(source.template, layer(source.template, data, {}), use_defaults=True,
+                      prompt=None)
     destination = Path(tempfile.mkdtemp()) / "p"
     try:
-        render(template, answers, destination)
+        render(source, answers, destination)
         return _parse_all(destination)
     finally:
         shutil.rmtree(destination.parent)

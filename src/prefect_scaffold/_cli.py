@@ -7,7 +7,7 @@ only inside the commands that need them, so `--help`, `recommend`, `tree` and `l
 from __future__ import annotations
 
 import shlex
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -110,7 +110,7 @@ def recommend_command(
     _run(body)
 
 
-class TreeFormat(str, Enum):
+class TreeFormat(StrEnum):
     text = "text"
     mermaid = "mermaid"
 
@@ -173,11 +173,18 @@ def new(
         help="Render into a non-empty directory, overwriting the template's files.")] = False,
     dry_run: Annotated[bool, typer.Option(help="List what would be written; write nothing.")]
     = False,
+    template_source: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Render a team's own template (a folder or git URL) instead of a bundled one.")]
+    = None,
+    vcs_ref: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Git tag or branch of --template-source.")] = None,
+    trust: Annotated[bool, typer.Option(
+        help="Allow a --template-source that runs copier tasks or migrations.")] = False,
 ) -> None:
     """Choose a deployment pattern and render a project for it."""
-    from . import prompts
+    from . import prompts, sources, team_defaults
     from .answers import layer, parse_data, read_data_file, resolve
-    from .registry import get_template, template_names
+    from .registry import template_names
     from .render import check_destination, render
 
     def body() -> None:
@@ -186,7 +193,11 @@ def new(
                                 kubernetes=kubernetes, cloud_credentials=cloud_credentials)
         interactive = prompts.can_prompt() and not defaults
         path: Recommendation | None = None
-        if template is None:
+        scratch = sources.scratch_dir()
+        if template_source is not None:
+            source = sources.team(template_source, vcs_ref, scratch)
+            chosen = source.template.name
+        elif template is None:
             path = _walk(answers, use_defaults=defaults)
             chosen = path.template
             if interactive:
@@ -195,14 +206,21 @@ def new(
             chosen = template
             if next_question(answers) is None:
                 path = recommend(answers)
-        spec = get_template(chosen)
-        given = layer(spec, parse_data(data or []),
-                      read_data_file(data_file) if data_file else {})
-        collected = resolve(spec, given, use_defaults=defaults,
-                            prompt=prompts.ask_template_question if interactive else None)
-        if path is not None and path.template == chosen:
-            collected["decision_path"] = path.as_answers()
-        result = render(spec, collected, destination, force=force, dry_run=dry_run)
+        if template_source is None:
+            source = sources.bundled(chosen)
+        spec = source.template
+        try:
+            given = layer(spec, parse_data(data or []),
+                          read_data_file(data_file) if data_file else {},
+                          team_defaults.load(spec.name, Path.cwd()))
+            collected = resolve(spec, given, use_defaults=defaults,
+                                prompt=prompts.ask_template_question if interactive else None)
+            if path is not None and path.template == chosen and spec.question("decision_path"):
+                collected["decision_path"] = path.as_answers()
+            result = render(source, collected, destination, force=force, dry_run=dry_run,
+                            trust=trust)
+        finally:
+            sources.remove(scratch)
         for file in result.files:
             _console.data(str(file))
         verb = "would write" if dry_run else "wrote"
@@ -255,6 +273,41 @@ def check_command(
                 _console.data(finding.as_text())
             _console.info(report.summary())
         if not report.ok:
+            raise typer.Exit(EXIT_FINDINGS)
+
+    _run(body)
+
+
+@app.command("update")
+def update_command(
+    path: Annotated[Path, typer.Argument(help="The rendered project (a clean git checkout).")]
+    = Path("."),
+    check: Annotated[bool, typer.Option(
+        "--check", help="Only report: exit 1 when a newer template version exists.")] = False,
+    trust: Annotated[bool, typer.Option(
+        help="Allow a template source that runs copier tasks or migrations.")] = False,
+) -> None:
+    """Bring a rendered project to its template's current version, keeping your edits."""
+    from .errors import EXIT_FINDINGS
+    from .update import update
+
+    def body() -> None:
+        result = update(path, check_only=check, trust=trust)
+        if check:
+            state = "outdated" if result.outdated else "current"
+            _console.data(f"{state}: at {result.current}, latest {result.latest}")
+            if result.outdated:
+                raise typer.Exit(EXIT_FINDINGS)
+            return
+        if not result.outdated:
+            _console.info(f"already at the latest template version ({result.latest})")
+            return
+        _console.info(f"updated {path} from {result.current} to {result.latest}")
+        if result.conflicts:
+            for conflict in result.conflicts:
+                _console.data(str(conflict))
+            _console.error(f"{len(result.conflicts)} files have conflicts (<<<<<<< markers): "
+                           "resolve them, then commit")
             raise typer.Exit(EXIT_FINDINGS)
 
     _run(body)

@@ -1,12 +1,13 @@
 """Answers to a template's questions, layered with provenance.
 
-Precedence, highest first: --data KEY=VALUE, --data-file, the template's defaults (or a person at
-a prompt). Each given answer remembers where it came from, so an error names the flag to fix.
+Precedence, highest first: --data KEY=VALUE, --data-file, team defaults (team_defaults.py), the
+template's defaults (or a person at a prompt). Each given answer remembers where it came from, so an
+error names the flag or file to fix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,13 @@ from . import questions
 from .errors import InvalidAnswer, InvalidDataFile, MissingAnswer, SecretInAnswer, UnknownKey
 from .registry import Question, Template
 from .secrets import find_secret
+from .team_defaults import TeamDefaults
 
 
 @dataclass(frozen=True)
 class Given:
     value: Any
-    source: str  #: "--data" or "--data-file"
+    source: str  #: "--data", "--data-file" or a team-defaults file
 
 
 #: Asks a person for one answer: (question, default, check) -> answer. `check` raises InvalidAnswer.
@@ -57,13 +59,21 @@ def read_data_file(path: Path) -> dict[str, Any]:
     return loaded
 
 
-def layer(template: Template, data: dict[str, Any], data_file: dict[str, Any]) -> dict[str, Given]:
-    """Merge --data over --data-file, refusing keys the template does not ask."""
+def layer(template: Template, data: dict[str, Any], data_file: dict[str, Any],
+          team: Sequence[TeamDefaults] = ()) -> dict[str, Given]:
+    """Merge --data over --data-file over team defaults, refusing keys the template does not ask.
+
+    A team's general [defaults] may hold keys for other templates; those are skipped.
+    """
+    layers = [(d.source, d.values, d.strict) for d in team]
+    layers += [("--data-file", data_file, data_file), ("--data", data, data)]
     given: dict[str, Given] = {}
-    for source, values in (("--data-file", data_file), ("--data", data)):
+    for source, values, strict in layers:
         for key, value in values.items():
             if key not in template.answerable:
-                raise UnknownKey(key, template.name, template.answerable, source)
+                if key in strict:
+                    raise UnknownKey(key, template.name, template.answerable, source)
+                continue
             if secret := find_secret(value):
                 raise SecretInAnswer(key, *secret, source=source)
             given[key] = Given(value, source)

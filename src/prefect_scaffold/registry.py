@@ -53,8 +53,9 @@ class Template:
     settings: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def leaf(self) -> Leaf:
-        return TREE.leaves[self.name]
+    def leaf(self) -> Leaf | None:
+        """The decision-tree leaf this template implements (None for a team's unknown kind)."""
+        return TREE.leaves.get(self.name)
 
     def question(self, name: str) -> Question | None:
         return next((q for q in self.questions if q.name == name), None)
@@ -118,7 +119,9 @@ def load_template(path: Path) -> Template:
     config = _load_copier_yml(path / "copier.yml")
     settings = {k: v for k, v in config.items() if k.startswith("_")}
     questions = tuple(_question(k, v) for k, v in config.items() if not k.startswith("_"))
-    return Template(name=path.name, path=path, questions=questions, settings=settings)
+    # A team's copy of one of our templates keeps our computed `template_name`: use it as the name.
+    kind = next((q.default for q in questions if q.name == "template_name" and q.computed), None)
+    return Template(name=str(kind or path.name), path=path, questions=questions, settings=settings)
 
 
 def template_names() -> list[str]:

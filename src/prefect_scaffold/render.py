@@ -14,8 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import DestinationRefused
-from .registry import Template
+import yaml
+
+from .errors import DestinationRefused, ScaffoldError
+from .sources import TemplateSource
+
+
+class UntrustedTemplate(ScaffoldError):
+    def __init__(self, url: str) -> None:
+        super().__init__(f"--template-source {url}: the template runs tasks or migrations; "
+                         "pass --trust if you trust it")
 
 
 @dataclass(frozen=True)
@@ -60,10 +68,12 @@ def _checkout_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def render(template: Template, answers: dict[str, Any], destination: Path, *,
-           force: bool = False, dry_run: bool = False) -> RenderResult:
-    """Render `template` with `answers` (already validated) into `destination`."""
-    from copier import run_copy  # imported here: copier is slow to import and only `new` needs it
+def render(source: TemplateSource, answers: dict[str, Any], destination: Path, *,
+           force: bool = False, dry_run: bool = False, trust: bool = False) -> RenderResult:
+    """Render `source` with `answers` (already validated) into `destination`."""
+    # imported here: copier is slow to import and only `new` and `update` need it
+    from copier import run_copy
+    from copier.errors import UnsafeTemplateError
 
     destination = destination.absolute()
     check_destination(destination, force=force)
@@ -76,14 +86,33 @@ def render(template: Template, answers: dict[str, Any], destination: Path, *,
                                  ) from None
     staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the project should not be
     try:
-        run_copy(str(template.path), staging, data=answers, defaults=True, quiet=True,
-                 overwrite=True, unsafe=False, vcs_ref=None)
+        try:
+            run_copy(source.url, staging, data=answers, defaults=True, quiet=True,
+                     overwrite=True, unsafe=trust, vcs_ref=source.vcs_ref)
+        except UnsafeTemplateError:
+            raise UntrustedTemplate(source.url) from None
+        if source.bundled:
+            _record_cached_source(source, staging)
         files = tuple(sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file()))
         if not dry_run:
             _swap_in(staging, destination)
         return RenderResult(destination, files, written=not dry_run)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _record_cached_source(source: TemplateSource, staging: Path) -> None:
+    """Point the answers file at the cached, tagged copy of the bundled template (for update)."""
+    from .template_cache import snapshot
+
+    repo, tag = snapshot(source.template)
+    answers_file = staging / source.template.settings.get("_answers_file", ".copier-answers.yml")
+    text = answers_file.read_text()
+    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    recorded = yaml.safe_load(text)
+    answers = {"_commit": tag, "_src_path": str(repo),
+               **{k: v for k, v in recorded.items() if k not in ("_commit", "_src_path")}}
+    answers_file.write_text(header + yaml.safe_dump(answers, sort_keys=False, allow_unicode=True))
 
 
 def _swap_in(staging: Path, destination: Path) -> None:

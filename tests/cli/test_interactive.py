@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -13,7 +14,9 @@ import yaml
 def spawn(*args: str) -> pexpect.spawn:
     return pexpect.spawn(sys.executable, ["-m", "prefect_scaffold", *args], encoding="utf-8",
                          timeout=60, env={"NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb",
-                                          "PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+                                          "PATH": os.environ["PATH"], "HOME": "/tmp",
+                                          "PREFECT_SCAFFOLD_CACHE":
+                                              os.environ["PREFECT_SCAFFOLD_CACHE"]})
 
 
 def test_questions_by_keystroke_then_the_equivalent_command_reproduces_the_project(tmp_path):

@@ -8,15 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from prefect_scaffold.answers import layer, resolve
-from prefect_scaffold.registry import get_template
 from prefect_scaffold.render import RenderResult, render
+from prefect_scaffold.sources import bundled
 
 
 def render_template(name: str, destination: Path, **data: Any) -> RenderResult:
     """Render `name` with `data` over its defaults, validated as `new --defaults --data` does."""
-    template = get_template(name)
-    answers = resolve(template, layer(template, data, {}), use_defaults=True, prompt=None)
-    return render(template, answers, destination)
+    source = bundled(name)
+    answers = resolve(source.template, layer(source.template, data, {}), use_defaults=True,
+                      prompt=None)
+    return render(source, answers, destination)
 
 
 def project_env() -> dict[str, str]:

@@ -1,0 +1,64 @@
+"""Where a template comes from: bundled with prefect-scaffold, or a team's own template source.
+
+A team source is a copier template laid out like ours (copier.yml at its root, the same shared
+questions), given as a local folder or a git URL, optionally pinned with a git ref. Its questions
+are read from a shallow clone so `--data` is validated before anything renders.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ScaffoldError
+from .registry import Template, get_template, load_template
+
+
+class UnreachableSource(ScaffoldError):
+    def __init__(self, url: str, problem: str) -> None:
+        super().__init__(f"--template-source {url}: {problem}")
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    template: Template
+    url: str  #: what copier renders from
+    vcs_ref: str | None = None
+    bundled: bool = False
+
+
+def bundled(name: str) -> TemplateSource:
+    template = get_template(name)
+    return TemplateSource(template, str(template.path), bundled=True)
+
+
+def team(url: str, vcs_ref: str | None, workdir: Path) -> TemplateSource:
+    """Load a team template's questions; git sources are cloned into `workdir` for reading."""
+    local = Path(url).expanduser()
+    if local.is_dir() and not (local / ".git").exists():
+        if not (local / "copier.yml").is_file():
+            raise UnreachableSource(url, "has no copier.yml at its root")
+        return TemplateSource(load_template(local.absolute()), str(local.absolute()), vcs_ref)
+    checkout = workdir / "source"
+    command = ["git", "clone", "--quiet", "--depth", "1"]
+    if vcs_ref:
+        command += ["--branch", vcs_ref]
+    result = subprocess.run([*command, url, str(checkout)], capture_output=True, text=True,
+                            check=False)
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines()
+        raise UnreachableSource(url, lines[-1] if lines else "git clone failed")
+    if not (checkout / "copier.yml").is_file():
+        raise UnreachableSource(url, "has no copier.yml at its root")
+    return TemplateSource(load_template(checkout), url, vcs_ref)
+
+
+def scratch_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="prefect-scaffold-source-"))
+
+
+def remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
