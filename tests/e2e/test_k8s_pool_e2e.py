@@ -62,7 +62,7 @@ def test_default_project_deploys_and_its_job_is_valid(default_project, tmp_path,
     answers = yaml.safe_load((default_project / ".copier-answers.yml").read_text())
     deployment, job = _check_deployed(default_project, tmp_path, prefect_api,
                                       pool_name=answers["work_pool_name"],
-                                      namespace=answers["k8s_namespace"])
+                                      namespace=answers["namespace"])
     (schedule,) = deployment.schedules
     assert schedule.active
     assert schedule.schedule.cron == answers["schedule"]
@@ -79,7 +79,7 @@ def test_self_hosted_git_interval_project_deploys(tmp_path, prefect_api):
     project = tmp_path / "flows-git"
     render_template("k8s_pool", project, prefect_api="self-hosted", code_storage="git",
                     git_repository="https://github.com/acme/flows-git.git", schedule="",
-                    interval_minutes=15, k8s_namespace="data-flows", work_pool_name="k8s-flows",
+                    interval_minutes=15, namespace="data-flows", work_pool_name="k8s-flows",
                     service_account_name="prefect-flows", cpu_limit="2", memory_request="")
     deployment, job = _check_deployed(project, tmp_path / "work", prefect_api,
                                       pool_name="k8s-flows", namespace="data-flows")

@@ -36,9 +36,9 @@ CHART_VERSION = get_template("k8s_pool").question("helm_chart_version").default
 CASES: dict[str, dict[str, Any]] = {
     "defaults": {},
     "cloud": dict(prefect_api="cloud", prefect_account_id=ACCOUNT, prefect_workspace_id=WORKSPACE,
-                  k8s_namespace="data-flows", service_account_name="prefect-flows",
+                  namespace="data-flows", service_account_name="prefect-flows",
                   cpu_limit="2", work_pool_name="k8s-prod", image_registry="ghcr.io/acme"),
-    "self-hosted": dict(prefect_api="self-hosted", k8s_namespace="flows",
+    "self-hosted": dict(prefect_api="self-hosted", namespace="flows",
                         prefect_api_url="http://prefect-server.prefect.svc:4200/api",
                         code_storage="git", schedule="", interval_minutes=30,
                         image_registry="registry.example.com:5000/team", image_name="etl/jobs",
@@ -111,7 +111,7 @@ def test_prefect_yaml_is_a_valid_deployment_file(case):
     assert pool["name"] == answers["work_pool_name"]
     assert pool["work_queue_name"] == answers["work_queue_name"]
     expected = {"image": "{{ build_image.image }}", "image_pull_policy": "IfNotPresent",
-                "namespace": answers["k8s_namespace"], "env": {}}
+                "namespace": answers["namespace"], "env": {}}
     for key in ("service_account_name", "cpu_request", "cpu_limit", "memory_request",
                 "memory_limit"):
         if answers[key]:
@@ -173,7 +173,7 @@ def test_helm_values_talk_to_the_chosen_api(case):
 
 def test_one_namespace_everywhere(case):
     _, project, answers = case
-    namespace = answers["k8s_namespace"]
+    namespace = answers["namespace"]
     assert _yaml(project, "helm/values.yaml")["worker"]["config"]["jobNamespace"] == namespace
     template = load_base_job_template(project)
     assert template["variables"]["properties"]["namespace"]["default"] == namespace
@@ -193,7 +193,7 @@ def test_base_job_template_is_prefects_default_with_the_job_spec_fix(case):
     job_spec["parallelism"] = pod_spec.pop("parallelism")
     job_spec["completions"] = pod_spec.pop("completions")
     variables = expected["variables"]["properties"]
-    variables["namespace"]["default"] = answers["k8s_namespace"]
+    variables["namespace"]["default"] = answers["namespace"]
     for key in ("service_account_name", "cpu_request", "cpu_limit", "memory_request",
                 "memory_limit"):
         variables[key]["default"] = answers[key] or None
@@ -206,7 +206,7 @@ def test_the_worker_job_is_strictly_valid_kubernetes(case):
     job = worker_job_manifest(load_base_job_template(project), variables)
     assert strict_errors(job) == {}
     container = job["spec"]["template"]["spec"]["containers"][0]
-    assert job["metadata"]["namespace"] == answers["k8s_namespace"]
+    assert job["metadata"]["namespace"] == answers["namespace"]
     assert container["image"] == BUILT_IMAGE
     assert container["imagePullPolicy"] == "IfNotPresent"
     requests = {k: v for k, v in (("cpu", answers["cpu_request"]),
@@ -289,7 +289,7 @@ def test_install_script_runs_the_steps_in_order(case, tmp_path):
         "PREFECT_API_URL": "http://127.0.0.1:4200/api"}
     result, calls, stdin = _run_install(project, tmp_path, ("kubectl", "helm", "uv", "docker"), env)
     assert result.returncode == 0, result.stderr
-    ns, pool = answers["k8s_namespace"], answers["work_pool_name"]
+    ns, pool = answers["namespace"], answers["work_pool_name"]
     expected = [f"kubectl create namespace {ns} --dry-run=client -o yaml", "kubectl apply -f -"]
     if answers["prefect_api"] == "cloud":
         expected += [f"kubectl create secret generic prefect-api-key --namespace {ns} "
@@ -357,7 +357,7 @@ def test_readme_explains_the_commands_and_the_template_owner(case):
 # --- bad input --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("data", [
-    ["k8s_namespace=Data-Flows"], ["k8s_namespace=data_flows"], ["k8s_namespace=-flows"],
+    ["namespace=Data-Flows"], ["namespace=data_flows"], ["namespace=-flows"],
     ["image_registry=ghcr.io/Your Org"], ["image_registry=ghcr.io/acme:latest/x"],
     ["image_registry=https://ghcr.io/acme"], ["image_name=Flows"], ["image_name=flows:1.0"],
     ["cpu_request=1.5 cores"], ["cpu_limit=2 CPUs"], ["memory_request=512MB"],
