@@ -17,7 +17,7 @@ from .prefect_yaml import deployments
 from .report import Finding
 from .source import Document
 
-WORKER_START = re.compile(r"worker[\"',\s]+start\b(?P<rest>[^\n]{0,300})")
+WORKER_START = re.compile(r"worker[\"',\s]+start\b")
 OPTION = r"--{}[\"',\s=]+(?P<value>[A-Za-z0-9_.:\-]+)"
 TYPE_NOTE = re.compile(r"\b(?P<type>{})(?::push\b)".format("|".join(map(re.escape, KNOWN_TYPES))))
 
@@ -59,13 +59,24 @@ class Project:
 def worker_commands(file: str, text: str) -> list[WorkerCommand]:
     commands = []
     for match in WORKER_START.finditer(text):
-        rest = match.group("rest")
+        rest = _command_rest(text[match.end():match.end() + 400])
         pool = re.search(OPTION.format("pool"), rest) or re.search(OPTION.format("p"), rest)
         kind = re.search(OPTION.format("type"), rest) or re.search(OPTION.format("t"), rest)
         commands.append(WorkerCommand(file, text.count("\n", 0, match.start()) + 1,
                                       pool.group("value") if pool else None,
                                       kind.group("value") if kind else None))
     return commands
+
+
+def _command_rest(text: str) -> str:
+    """The rest of one command: up to `]` (a JSON/YAML list) or an unescaped line end."""
+    rest = text.split("]", 1)[0]
+    kept = []
+    for line in rest.split("\n"):
+        kept.append(line)
+        if not line.rstrip().endswith((",", "\\", "[")):
+            break
+    return " ".join(kept)
 
 
 def pool_types(project: Project, given: str | None) -> tuple[dict[str, str], list[Finding]]:
