@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import Invoke
 from tests.helpers.prefect_server import running_server
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -41,3 +42,9 @@ def helm_chart_files() -> tuple[Path, Path]:
     if not schema.is_file():
         pytest.skip(f"the prefect-worker chart schema is not at {schema}")
     return schema, values
+
+
+@pytest.fixture
+def cli() -> Invoke:
+    """The CLI, in-process, with stdin that is not a terminal."""
+    return Invoke()

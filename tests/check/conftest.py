@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from prefect_scaffold.check import Finding, Report, check
-from tests.cli.conftest import cli  # noqa: F401 (the CLI runner fixture, for test_cli.py)
 
 FLOW = '''
 from prefect import flow

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from tests.check.conftest import PREFECT_YAML, Project
-from tests.cli.conftest import Invoke, assert_refused
+from tests.helpers.cli import Invoke, assert_refused
 
 
 def test_clean_project_exits_0(cli: Invoke, project: Project) -> None:

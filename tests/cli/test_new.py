@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.cli.conftest import assert_refused
+from tests.helpers.cli import assert_refused
 
 
 def test_defaults_render_serve_vm_and_record_the_decision(cli, tmp_path):

@@ -2,7 +2,7 @@ import json
 
 from prefect_scaffold import __version__
 from prefect_scaffold.decision_tree import TREE
-from tests.cli.conftest import assert_refused
+from tests.helpers.cli import assert_refused
 
 
 def test_recommend_json_has_template_and_path(cli):

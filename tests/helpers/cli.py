@@ -1,8 +1,9 @@
+"""Run the CLI in-process and check its refusals."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from prefect_scaffold._cli import app
@@ -17,11 +18,6 @@ class Invoke:
     def __call__(self, *args: str | Path, input: str | None = None):
         return self.runner.invoke(app, [str(a) for a in args], input=input,
                                   catch_exceptions=False)
-
-
-@pytest.fixture
-def cli() -> Invoke:
-    return Invoke()
 
 
 def assert_refused(result, *fragments: str) -> None:
