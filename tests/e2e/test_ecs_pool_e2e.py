@@ -13,7 +13,6 @@ import json
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -198,8 +197,8 @@ def test_ecs_worker_submits_the_run_with_the_expected_task_definition_and_overri
     def run_task(model, params, **_):
         captured["RunTask"] = json.loads(params["body"])
         http = AWSResponse(url="", status_code=200, headers={}, raw=None)
-        return http, {"tasks": [{"taskArn": f"{stack['ClusterArn'].replace(':cluster/', ':task/')}"
-                                            "/0123456789abcdef", "clusterArn": stack["ClusterArn"]}],
+        task_arn = stack["ClusterArn"].replace(":cluster/", ":task/") + "/0123456789abcdef"
+        return http, {"tasks": [{"taskArn": task_arn, "clusterArn": stack["ClusterArn"]}],
                       "failures": []}
 
     original = AwsCredentials.get_client
@@ -264,7 +263,3 @@ def test_moto_server_is_local(moto):
     assert moto.startswith("http://127.0.0.1:")
     with urllib.request.urlopen(f"{moto}/moto-api/", timeout=5) as response:
         assert response.status == 200
-
-
-def test_done_when_project_exists(project):
-    assert Path(project / "prefect.yaml").is_file()

@@ -7,7 +7,6 @@ is lossy (its ECS CloudFormation handlers keep few properties) the tests assert 
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import sys
@@ -96,8 +95,3 @@ def stack_resources(endpoint: str, name: str) -> dict[str, dict[str, str]]:
 def template_resources(template: Path) -> dict[str, Any]:
     return yaml.safe_load(template.read_text())["Resources"]
 
-
-def write_outputs(stack: dict[str, Any], path: Path) -> Path:
-    """The stack's outputs as `aws cloudformation describe-stacks --query Stacks[0].Outputs` prints."""
-    path.write_text(json.dumps(stack.get("Outputs", [])))
-    return path

@@ -177,8 +177,9 @@ def test_cloud_reads_the_api_key_from_secrets_manager_by_arn(rendered):
     assert "PREFECT_API_KEY" not in environment
     script = (project / "scripts" / "base_job_template.py").read_text()
     assert 'SECRET_VARIABLE = "prefect_api_key_secret_arn"' in script
-    worker_url = {e["name"]: e["value"] for e in definition["containerDefinitions"][0]["environment"]}
-    assert worker_url["PREFECT_API_URL"].startswith("https://api.prefect.cloud/api/accounts/")
+    worker_env = {e["name"]: e["value"]
+                  for e in definition["containerDefinitions"][0]["environment"]}
+    assert worker_env["PREFECT_API_URL"].startswith("https://api.prefect.cloud/api/accounts/")
 
 
 def test_existing_network_is_taken_as_parameters(rendered):
@@ -336,7 +337,8 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, key, value
 
 @pytest.mark.parametrize("data", [
     ["prefect_api=cloud", "prefect_api_key_secret_arn=not-an-arn"],
-    ["prefect_api=cloud", "prefect_api_key_secret_arn=arn:aws:secretsmanager:us-east-1:1234:secret:x"],
+    ["prefect_api=cloud",
+     "prefect_api_key_secret_arn=arn:aws:secretsmanager:us-east-1:1234:secret:x"],
     ["vpc=existing", "vpc_id=vpc-123"],
     ["vpc=existing", "subnet_ids=subnet-0123456789abcdef0, subnet-0fedcba9876543210"],
 ])
