@@ -85,6 +85,17 @@ def test_conflicting_edit_yields_markers_and_exit_1(cli, project, next_release):
     assert "<<<<<<< " in serve.read_text()
 
 
+def test_drift_check_works_on_a_machine_without_the_cache(cli, project, next_release,
+                                                         monkeypatch, tmp_path):
+    monkeypatch.setenv("PREFECT_SCAFFOLD_CACHE", str(tmp_path / "ci-runner-cache"))
+    assert cli("update", project, "--check").exit_code == 0
+    templates, install = next_release
+    (templates / "serve_vm" / "project" / "NEW.md.jinja").write_text("new\n")
+    install()
+    result = cli("update", project, "--check")
+    assert result.exit_code == 1 and result.stdout.startswith("outdated")
+
+
 def test_current_project_needs_no_update(cli, project):
     result = cli("update", project)
     assert result.exit_code == 0 and "already at the latest" in result.stderr

@@ -21,6 +21,7 @@ from pathlib import Path
 from . import __version__
 from .registry import Template
 
+_REPOS = "prefect-scaffold-templates"  #: the cache's folder of template repositories
 _GIT_IDENTITY = ["-c", "user.name=prefect-scaffold", "-c",
                  "user.email=prefect-scaffold@localhost", "-c", "commit.gpgsign=false", "-c",
                  "tag.gpgsign=false"]
@@ -59,7 +60,7 @@ def _locked(repo: Path) -> Iterator[None]:
 
 def snapshot(template: Template) -> tuple[Path, str]:
     """The cache repository and tag holding exactly `template`'s current files."""
-    repo = cache_root() / "templates" / template.name
+    repo = cache_root() / _REPOS / template.name
     tag = content_tag(template)
     with _locked(repo):
         if (repo / ".git").is_dir() and _git(repo, "rev-parse", "-q", "--verify",
@@ -82,4 +83,9 @@ def snapshot(template: Template) -> tuple[Path, str]:
 
 
 def is_cached_source(src_path: str) -> bool:
-    return Path(src_path).parent == cache_root() / "templates"
+    """Whether an answers file's `_src_path` is a bundled template's cache, on any machine.
+
+    The cache folder differs between machines (a laptop's home, a CI runner's), so the path is
+    recognized by its shape: `.../prefect-scaffold-templates/<name>`.
+    """
+    return Path(src_path).parent.name == _REPOS
