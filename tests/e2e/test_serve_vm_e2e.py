@@ -19,8 +19,12 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     destination = tmp_path_factory.mktemp("serve_vm") / "demo"
+    # A flow name of its own: the session's server also holds other templates' deployments of
+    # the default flow, and re-applying a deployment by the same name would inherit their pull
+    # steps and work pool.
     subprocess.run([sys.executable, "-m", "prefect_scaffold", "new", str(destination),
-                    "--template", "serve_vm", "--defaults"], check=True, capture_output=True)
+                    "--template", "serve_vm", "--defaults", "--data", "flow_name=served_etl"],
+                   check=True, capture_output=True)
     sync = subprocess.run(["uv", "sync", "--quiet"], cwd=destination, env=project_env(),
                           capture_output=True, text=True, check=False)
     assert sync.returncode == 0, sync.stderr
@@ -44,9 +48,9 @@ def test_serve_py_runs_the_deployment_against_a_real_server(project, prefect_api
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, start_new_session=True)
     try:
-        deployment = _wait_for_deployment(project, env, "hello-etl/hello-etl")
+        deployment = _wait_for_deployment(project, env, "served-etl/served-etl")
         assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["0 6 * * *"]
-        run = run_in_project(project, "prefect", "deployment", "run", "hello-etl/hello-etl",
+        run = run_in_project(project, "prefect", "deployment", "run", "served-etl/served-etl",
                              "--watch", "--watch-timeout", "180", env=env, timeout=240)
         assert run.returncode == 0, run.stdout + run.stderr
         assert "Completed" in run.stdout + run.stderr
