@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.helpers.loopback import free_port, running
 
 
 def server_env(home: Path, api_url: str | None = None) -> dict[str, str]:
@@ -32,33 +24,9 @@ def server_env(home: Path, api_url: str | None = None) -> dict[str, str]:
 def running_server(home: Path, timeout: float = 90) -> Iterator[str]:
     """Start `prefect server start` on 127.0.0.1, yield its API URL, stop it."""
     port = free_port()
-    log = (home / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(port)],
-        env=server_env(home), stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     api_url = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"prefect server exited: {(home / 'server.log').read_text()}")
-            try:
-                with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("prefect server did not become healthy in time")
-            time.sleep(0.5)
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+               "--port", str(port)]
+    with running(command, f"{api_url}/health", home / "server.log", env=server_env(home),
+                 timeout=timeout):
         yield api_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()

@@ -19,7 +19,7 @@ from typing import Any
 from .ecs_task_definition import fargate_problem
 from .prefect_yaml import deployments
 from .report import Finding, did_you_mean
-from .source import Document, is_template_string
+from .source import Document, is_template_string, strings
 
 KNOWN_TYPES = ("kubernetes", "ecs", "cloud-run-v2", "cloud-run", "azure-container-instance",
                "docker", "process", "vertex-ai", "modal", "coiled")
@@ -141,19 +141,9 @@ def check_base_job_template(doc: Document, file: str) -> list[Finding]:
     data = doc.data
     declared = set(data["variables"].get("properties", {}))
     used: dict[str, tuple[str | int, ...]] = {}
-
-    def visit(value: Any, path: tuple[str | int, ...]) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                visit(item, (*path, key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                visit(item, (*path, index))
-        elif isinstance(value, str):
-            for name in PLACEHOLDER.findall(value):
-                used.setdefault(name, path)
-
-    visit(data["job_configuration"], ("job_configuration",))
+    for path, text in strings(data["job_configuration"], ("job_configuration",)):
+        for name in PLACEHOLDER.findall(text):
+            used.setdefault(name, path)
     findings = [Finding(file, doc.line(path), "base-job-template", "error",
                         f"{{{{ {name} }}}} in job_configuration is not a declared variable"
                         f"{did_you_mean(name, declared)}")

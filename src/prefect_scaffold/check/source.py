@@ -33,6 +33,18 @@ class Document:
         return self.lines.get((), 1)
 
 
+def strings(value: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+    """Every string inside nested data, with its path (for `{{ ... }}` references)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from strings(item, (*path, index))
+    elif isinstance(value, str):
+        yield path, value
+
+
 class SourceError(Exception):
     """The file does not parse; `line` is where the parser stopped."""
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from .prefect_yaml import ACTION_SECTIONS, deployments
 from .report import Finding, did_you_mean
-from .source import Document
+from .source import Document, strings
 
 #: Keys `run_step` consumes itself (prefect.deployments.steps.core.RESERVED_KEYWORDS).
 RESERVED = {"id", "requires"}
@@ -197,35 +197,25 @@ def check_references(doc: Document, file: str) -> list[Finding]:
             declared[step.section].add(step.arguments["id"])
             outputs[step.arguments["id"]] = step_spec(step.name) if step.name else None
     findings: list[Finding] = []
-
-    def visit(value: Any, path: tuple[str | int, ...]) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                visit(item, (*path, key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                visit(item, (*path, index))
-        elif isinstance(value, str):
-            in_pull = "pull" in path
-            known = declared["build"] | declared["push"] | (declared["pull"] if in_pull else set())
-            for match in REFERENCE.finditer(value):
-                step_id, field = match.groups()
-                if step_id in NOT_STEPS or step_id.startswith("$"):
-                    continue
-                if step_id not in known:
-                    hint = did_you_mean(step_id, known)
-                    scope = "build, push or pull" if in_pull else "build or push"
-                    findings.append(Finding(
-                        file, doc.line(path), "step-reference", "error",
-                        f"{match.group(0)!r} refers to step id {step_id!r}, which no {scope} "
-                        f"step declares{hint}; Prefect would leave the value empty"))
-                elif (spec := outputs.get(step_id)) and spec.outputs is not None \
-                        and field not in spec.outputs:
-                    findings.append(Finding(
-                        file, doc.line(path), "step-reference", "error",
-                        f"{match.group(0)!r}: step {step_id!r} has no output {field!r}"
-                        f"{did_you_mean(field, spec.outputs)}; it returns "
-                        f"{', '.join(sorted(spec.outputs))}"))
-
-    visit(doc.data, ())
+    for path, text in strings(doc.data):
+        in_pull = "pull" in path
+        known = declared["build"] | declared["push"] | (declared["pull"] if in_pull else set())
+        for match in REFERENCE.finditer(text):
+            step_id, field = match.groups()
+            if step_id in NOT_STEPS or step_id.startswith("$"):
+                continue
+            if step_id not in known:
+                hint = did_you_mean(step_id, known)
+                scope = "build, push or pull" if in_pull else "build or push"
+                findings.append(Finding(
+                    file, doc.line(path), "step-reference", "error",
+                    f"{match.group(0)!r} refers to step id {step_id!r}, which no {scope} "
+                    f"step declares{hint}; Prefect would leave the value empty"))
+            elif (spec := outputs.get(step_id)) and spec.outputs is not None \
+                    and field not in spec.outputs:
+                findings.append(Finding(
+                    file, doc.line(path), "step-reference", "error",
+                    f"{match.group(0)!r}: step {step_id!r} has no output {field!r}"
+                    f"{did_you_mean(field, spec.outputs)}; it returns "
+                    f"{', '.join(sorted(spec.outputs))}"))
     return findings
