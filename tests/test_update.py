@@ -83,6 +83,9 @@ def test_conflicting_edit_yields_markers_and_exit_1(cli, project, next_release):
     assert "serve.py" in result.stdout.splitlines()
     assert "conflicts" in result.stderr
     assert "<<<<<<< " in serve.read_text()
+    # `check` runs on the result: the markers make serve.py unparseable, and it says where.
+    assert "check after update" in result.stderr
+    assert any("serve.py:" in line and ": error:" in line for line in result.stdout.splitlines())
 
 
 def test_drift_check_works_on_a_machine_without_the_cache(cli, project, next_release,

@@ -308,6 +308,11 @@ def update_command(
                 _console.data(str(conflict))
             _console.error(f"{len(result.conflicts)} files have conflicts (<<<<<<< markers): "
                            "resolve them, then commit")
+        if result.report is not None and not result.report.ok:
+            for finding in result.report.sorted():
+                _console.data(finding.as_text())
+            _console.info(f"check after update: {result.report.summary()}")
+        if result.conflicts or (result.report is not None and not result.report.ok):
             raise typer.Exit(EXIT_FINDINGS)
 
     _run(body)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ScaffoldError
+from .check import Report, check
+from .errors import NothingToCheck, ScaffoldError
 
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
 
@@ -28,6 +29,7 @@ class UpdateResult:
     current: str | None  #: the template version the project was at
     latest: str | None  #: the version it is (or, with --check, could be) at now
     conflicts: list[Path] = field(default_factory=list)  #: files holding conflict markers
+    report: Report | None = None  #: `check` on the updated project
 
     @property
     def outdated(self) -> bool:
@@ -94,7 +96,13 @@ def update(project: Path, *, check_only: bool = False, trust: bool = False) -> U
     conflicts = sorted(
         path.relative_to(project) for path in project.rglob("*")
         if path.is_file() and ".git" not in path.parts and _has_conflict(path))
-    return UpdateResult(current, latest, conflicts)
+    # Conflict markers break YAML, and a new template version may expect new answers: check the
+    # result the way CI will (a team template may render nothing `check` knows).
+    try:
+        report = check(project)
+    except NothingToCheck:
+        report = None
+    return UpdateResult(current, latest, conflicts, report)
 
 
 def _has_conflict(path: Path) -> bool:
