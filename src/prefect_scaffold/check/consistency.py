@@ -44,6 +44,7 @@ class Project:
     task_definitions: list[tuple[str, Document]] = field(default_factory=list)
     base_job_templates: list[tuple[str, Document]] = field(default_factory=list)
     workers: list[WorkerCommand] = field(default_factory=list)
+    k8s_manifests: list[tuple[str, Document]] = field(default_factory=list)
 
     def pools(self) -> dict[str, list[tuple[int, dict[str, Any]]]]:
         """Pool name -> (deployment index, deployment) of prefect.yaml's work-pool deployments."""

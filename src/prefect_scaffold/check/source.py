@@ -69,6 +69,25 @@ def load_yaml(text: str) -> Document:
     return document
 
 
+def load_yaml_documents(text: str) -> list[Document]:
+    """Every document of a multi-document YAML stream, lines counted in the whole file."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        datas = list(yaml.safe_load_all(text))
+    except yaml.YAMLError as problem:
+        mark = getattr(problem, "problem_mark", None) or getattr(problem, "context_mark", None)
+        what = getattr(problem, "problem", None) or str(problem).splitlines()[0]
+        raise SourceError(f"YAML syntax error: {what}", mark.line + 1 if mark else None) from None
+    documents = []
+    for node, data in zip(nodes, datas, strict=True):
+        document = Document(data)
+        if node is not None:
+            document.lines[()] = node.start_mark.line + 1
+            _walk(node, (), document.lines, set())
+        documents.append(document)
+    return documents
+
+
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], seen: set[int]) -> None:
     if id(node) in seen:  # an alias of an anchor already walked
         return
