@@ -259,13 +259,16 @@ def check_command(
     pool_type: Annotated[Optional[str], typer.Option(  # noqa: UP045
         help="Work pool type (kubernetes, ecs, ecs:push...) when the project does not show it.")]
     = None,
+    api: Annotated[bool, typer.Option(
+        "--api", help="Check job variables against the live work pools at PREFECT_API_URL.")]
+    = False,
 ) -> None:
     """Validate a Prefect project offline: prefect.yaml, flows, job variables, Helm values, ECS."""
     from .check import check
     from .errors import EXIT_FINDINGS
 
     def body() -> None:
-        report = check(path, pool_type=pool_type)
+        report = check(path, pool_type=pool_type, api=api)
         if json:
             _console.data_json(report.as_dict())
         else:
