@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import tempfile
 import tomllib
 from pathlib import Path
@@ -16,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prefect_scaffold.answers import layer, resolve
+from prefect_scaffold.check import check
 from prefect_scaffold.errors import InvalidAnswer
 from prefect_scaffold.registry import get_template, template_names
 from prefect_scaffold.render import render
@@ -55,14 +58,26 @@ def _parse_all(project: Path) -> dict[str, set[str]]:
     return shapes
 
 
-def _render(name: str, data: dict[str, Any]) -> dict[str, set[str]]:
+def _render(name: str, data: dict[str, Any], *, lint_cloudformation: bool = False
+            ) -> dict[str, set[str]]:
+    """Render, then hold the project to what CI holds it to: every file parses, `check` (Prefect's
+    models, step arguments, job variables, Helm chart schema, ECS model) finds no error, and,
+    when asked, cfn-lint passes on its CloudFormation."""
     source = bundled(name)
     answers = resolve(source.template, layer(source.template, data, {}), use_defaults=True,
                       prompt=None)
     destination = Path(tempfile.mkdtemp()) / "p"
     try:
         render(source, answers, destination)
-        return _parse_all(destination)
+        shapes = _parse_all(destination)
+        report = check(destination)
+        assert report.ok, [f.as_text() for f in report.sorted()]
+        stacks = [str(p) for p in destination.glob("infra/*.y*ml")]
+        if lint_cloudformation and stacks:
+            lint = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), "--", *stacks],
+                                  capture_output=True, text=True, check=False)
+            assert lint.returncode == 0, lint.stdout
+        return shapes
     finally:
         shutil.rmtree(destination.parent)
 
@@ -95,8 +110,10 @@ def _free_text_questions(name: str) -> list[str]:
 def test_any_string_answer_is_refused_or_renders_the_same_structure(name, data):
     question = data.draw(st.sampled_from(_free_text_questions(name)), label="question")
     value = data.draw(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=80)), label="value")
+    # cfn-lint takes seconds: lint one accepted render in five.
+    lint = data.draw(st.integers(0, 4), label="lint") == 0
     try:
-        shapes = _render(name, {question: value})
+        shapes = _render(name, {question: value}, lint_cloudformation=lint)
     except InvalidAnswer as refused:
         assert refused.field == question
         return
