@@ -174,3 +174,8 @@ def test_ordinary_long_words_are_not_mistaken_for_secrets(cli, tmp_path):
     result = cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults",
                  "--data", f"description={description}")
     assert result.exit_code == 0, result.stderr
+
+
+def test_prefect_scaffolds_own_checkout_is_refused(cli):
+    checkout = Path(__file__).resolve().parents[2]
+    assert_refused(cli("new", checkout, "--template", "serve_vm", "--defaults"), "own checkout")
