@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from prefect_scaffold.check.dockerfile import has_git, stages
 from tests.check.conftest import PREFECT_YAML, Project, check, only
+from tests.helpers.projects import render_template
 
 GIT_PULL = PREFECT_YAML.replace(
     """  - prefect.deployments.steps.set_working_directory:
@@ -82,3 +86,16 @@ def test_stages_follow_args_and_earlier_stages() -> None:
     assert not has_git(stages("FROM python:3.12-slim AS build\nRUN apt-get install -y git\n"
                               "FROM python:3.12-slim\n"))
     assert not has_git(stages("FROM alpine\nRUN apk add git-lfs\n"))
+
+
+def test_rendered_git_project_on_a_slim_base_needs_its_git_install(tmp_path: Path) -> None:
+    """The shared Dockerfile's `apt-get install git` is what keeps a slim base clean."""
+    render_template("k8s_pool", tmp_path / "p", code_storage="git")
+    dockerfile = tmp_path / "p" / "Dockerfile"
+    text = re.sub(r"FROM prefecthq/prefect:\S+", "FROM python:3.12-slim", dockerfile.read_text())
+    dockerfile.write_text(text)
+    assert not [f for f in check(tmp_path / "p").findings if f.rule == "git-in-image"]
+    dockerfile.write_text(re.sub(r"RUN apt-get update && apt-get install[^\n]*\\\n[^\n]*\n", "",
+                                 text))
+    finding = only(check(tmp_path / "p"), "git-in-image")
+    assert finding.line == text.splitlines().index("FROM python:3.12-slim") + 1
