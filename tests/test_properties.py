@@ -1,5 +1,6 @@
-"""Property-based: any answer is either refused cleanly or renders files that parse, with the
-same structure as the defaults (a hostile string can't add keys, break YAML or run Jinja)."""
+"""Property-based: any answer is either refused cleanly or renders a project that parses, passes
+`check`, and holds no key made from the answer (a hostile string can't inject keys, break YAML or
+run Jinja)."""
 
 from __future__ import annotations
 
@@ -82,21 +83,22 @@ def _render(name: str, data: dict[str, Any], *, lint_cloudformation: bool = Fals
         shutil.rmtree(destination.parent)
 
 
-# Some answers switch parts on or off when empty (no schedule, no git token): the structure may
-# depend on whether an answer is empty, never on what it says.
-_baselines: dict[tuple[str, str, bool], dict[str, set[str]]] = {}
+_defaults: dict[str, dict[str, set[str]]] = {}
 
 
-def _baseline(name: str, question: str, empty: bool, accepted: dict[str, set[str]]):
-    key = (name, question, empty)
-    if key not in _baselines:
-        # The template's own default is the benign answer when it is as empty as this one and
-        # literal; otherwise the first accepted answer of the kind sets the baseline.
-        default = get_template(name).question(question).default
-        literal = isinstance(default, str) and "{{" not in default
-        same_kind = literal and (default == "") == empty
-        _baselines[key] = _render(name, {question: default}) if same_kind else accepted
-    return _baselines[key]
+def _injected_keys(name: str, shapes: dict[str, set[str]], value: str) -> set[str]:
+    """Key paths the defaults do not have whose last key is made of the answer's text.
+
+    Answers may legitimately switch parts of a file on or off (no schedule, a ghcr.io registry),
+    so new keys alone prove nothing; a new key spelled by the answer is an injection.
+    """
+    if name not in _defaults:
+        _defaults[name] = _render(name, {})
+    fragments = {part.strip(" '\"-[]{}:#&!") for part in value.replace("\n", ":").split(":")}
+    fragments = {f for f in fragments if f}
+    new = {path for file, paths in shapes.items()
+           for path in paths - _defaults[name].get(file, set())}
+    return {path for path in new if path.rsplit("/", 1)[-1].split("[", 1)[0] in fragments}
 
 
 def _free_text_questions(name: str) -> list[str]:
@@ -107,7 +109,7 @@ def _free_text_questions(name: str) -> list[str]:
 @pytest.mark.parametrize("name", template_names())
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_any_string_answer_is_refused_or_renders_the_same_structure(name, data):
+def test_any_string_answer_is_refused_or_renders_a_sound_project(name, data):
     question = data.draw(st.sampled_from(_free_text_questions(name)), label="question")
     value = data.draw(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=80)), label="value")
     # cfn-lint takes seconds: lint one accepted render in five.
@@ -117,5 +119,11 @@ def test_any_string_answer_is_refused_or_renders_the_same_structure(name, data):
     except InvalidAnswer as refused:
         assert refused.field == question
         return
-    # Accepted: every file still parses, with exactly the keys a benign answer produces.
-    assert shapes == _baseline(name, question, not value, shapes)
+    # Accepted: every file parsed and passed check (in _render), and the answer made no key.
+    assert not _injected_keys(name, shapes, value)
+
+
+def test_the_injection_detector_sees_an_injected_key():
+    shapes = {file: set(paths) for file, paths in _render("serve_vm", {}).items()}
+    shapes["pyproject.toml"] |= {"/project/y", "/tool/permissions"}
+    assert _injected_keys("serve_vm", shapes, "x\ny: 1") == {"/project/y"}
