@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# CI replays the same examples every run (a landing must not hinge on a lucky draw); locally each run
-# explores new ones.
+from tests.helpers.cli import Invoke
+from tests.helpers.prefect_server import running_server
+
+# CI replays the same examples every run (a landing must not hinge on a lucky draw); locally
+# each run explores new ones.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-from tests.helpers.cli import Invoke
-from tests.helpers.prefect_server import running_server
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
