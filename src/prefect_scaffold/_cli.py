@@ -193,9 +193,8 @@ def new(
                                 kubernetes=kubernetes, cloud_credentials=cloud_credentials)
         interactive = prompts.can_prompt() and not defaults
         path: Recommendation | None = None
-        scratch = sources.scratch_dir()
         if template_source is not None:
-            source = sources.team(template_source, vcs_ref, scratch)
+            source = sources.team(template_source, vcs_ref)
             chosen = source.template.name
         elif template is None:
             path = _walk(answers, use_defaults=defaults)
@@ -209,18 +208,15 @@ def new(
         if template_source is None:
             source = sources.bundled(chosen)
         spec = source.template
-        try:
-            given = layer(spec, parse_data(data or []),
-                          read_data_file(data_file) if data_file else {},
-                          team_defaults.load(spec.name, Path.cwd()))
-            collected = resolve(spec, given, use_defaults=defaults,
-                                prompt=prompts.ask_template_question if interactive else None)
-            if path is not None and path.template == chosen and spec.question("decision_path"):
-                collected["decision_path"] = path.as_answers()
-            result = render(source, collected, destination, force=force, dry_run=dry_run,
-                            trust=trust)
-        finally:
-            sources.remove(scratch)
+        given = layer(spec, parse_data(data or []),
+                      read_data_file(data_file) if data_file else {},
+                      team_defaults.load(spec.name, Path.cwd()))
+        collected = resolve(spec, given, use_defaults=defaults,
+                            prompt=prompts.ask_template_question if interactive else None)
+        if path is not None and path.template == chosen and spec.question("decision_path"):
+            collected["decision_path"] = path.as_answers()
+        result = render(source, collected, destination, force=force, dry_run=dry_run,
+                        trust=trust)
         for file in result.files:
             _console.data(str(file))
         verb = "would write" if dry_run else "wrote"

@@ -40,7 +40,7 @@ class InvalidAnswer(ScaffoldError):
     def __init__(self, field: str, value: object, allowed: str, source: str = "--data") -> None:
         self.field, self.value, self.allowed = field, value, allowed
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-        super().__init__(f"{source} {field}: {shown} is not allowed: {allowed}")
+        super().__init__(f"{source} {field}: {shown} is not allowed: {allowed}".lstrip())
 
 
 class SecretInAnswer(InvalidAnswer):

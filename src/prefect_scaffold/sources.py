@@ -7,7 +7,6 @@ are read from a shallow clone so `--data` is validated before anything renders.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -35,30 +34,24 @@ def bundled(name: str) -> TemplateSource:
     return TemplateSource(template, str(template.path), bundled=True)
 
 
-def team(url: str, vcs_ref: str | None, workdir: Path) -> TemplateSource:
-    """Load a team template's questions; git sources are cloned into `workdir` for reading."""
+def team(url: str, vcs_ref: str | None) -> TemplateSource:
+    """Load a team template's questions; a git source is cloned to read them, and copier clones
+    it again to render (recording the URL and ref for `update`)."""
     local = Path(url).expanduser()
     if local.is_dir() and not (local / ".git").exists():
         if not (local / "copier.yml").is_file():
             raise UnreachableSource(url, "has no copier.yml at its root")
         return TemplateSource(load_template(local.absolute()), str(local.absolute()), vcs_ref)
-    checkout = workdir / "source"
-    command = ["git", "clone", "--quiet", "--depth", "1"]
-    if vcs_ref:
-        command += ["--branch", vcs_ref]
-    result = subprocess.run([*command, url, str(checkout)], capture_output=True, text=True,
-                            check=False)
-    if result.returncode != 0:
-        lines = result.stderr.strip().splitlines()
-        raise UnreachableSource(url, lines[-1] if lines else "git clone failed")
-    if not (checkout / "copier.yml").is_file():
-        raise UnreachableSource(url, "has no copier.yml at its root")
-    return TemplateSource(load_template(checkout), url, vcs_ref)
-
-
-def scratch_dir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="prefect-scaffold-source-"))
-
-
-def remove(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="prefect-scaffold-source-") as workdir:
+        checkout = Path(workdir) / "source"
+        command = ["git", "clone", "--quiet", "--depth", "1"]
+        if vcs_ref:
+            command += ["--branch", vcs_ref]
+        result = subprocess.run([*command, url, str(checkout)], capture_output=True, text=True,
+                                check=False)
+        if result.returncode != 0:
+            lines = result.stderr.strip().splitlines()
+            raise UnreachableSource(url, lines[-1] if lines else "git clone failed")
+        if not (checkout / "copier.yml").is_file():
+            raise UnreachableSource(url, "has no copier.yml at its root")
+        return TemplateSource(load_template(checkout), url, vcs_ref)
