@@ -15,9 +15,8 @@ from typing import Any
 import yaml
 
 from . import questions
-from .errors import InvalidAnswer, InvalidDataFile, MissingAnswer, SecretInAnswer, UnknownKey
+from .errors import InvalidAnswer, InvalidDataFile, MissingAnswer, UnknownKey
 from .registry import Question, Template
-from .secrets import find_secret
 from .team_defaults import TeamDefaults
 
 
@@ -74,8 +73,6 @@ def layer(template: Template, data: dict[str, Any], data_file: dict[str, Any],
                 if key in strict:
                     raise UnknownKey(key, template.name, template.answerable, source)
                 continue
-            if secret := find_secret(value):
-                raise SecretInAnswer(key, *secret, source=source)
             given[key] = Given(value, source)
     return given
 
@@ -91,6 +88,9 @@ def resolve(template: Template, given: dict[str, Given], *, use_defaults: bool,
     answers: dict[str, Any] = {}
     for question in template.questions:
         if question.computed or not questions.is_active(question, context):
+            if question.name in given:  # not rendered, but a pasted key is still refused
+                questions.refuse_secret(question, given[question.name].value,
+                                        given[question.name].source)
             if question.default is not None:
                 context[question.name] = questions.default(question, context)
             continue
@@ -109,8 +109,6 @@ def resolve(template: Template, given: dict[str, Given], *, use_defaults: bool,
                 questions.validate(question, value, context, "default")
             elif prompt is not None:
                 def check(candidate: Any, q: Question = question) -> None:
-                    if secret := find_secret(candidate):
-                        raise SecretInAnswer(q.name, *secret, source="answer")
                     questions.validate(q, candidate, context, "answer")
 
                 value = prompt(question, fallback, check)

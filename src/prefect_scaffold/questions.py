@@ -13,8 +13,9 @@ from typing import Any
 import jinja2
 import yaml
 
-from .errors import InvalidAnswer
+from .errors import InvalidAnswer, SecretInAnswer
 from .registry import Question
+from .secrets import find_secret
 
 _FALSE_STRINGS = {"", "0", "false", "f", "no", "n", "off", "none", "null"}
 _TRUE_STRINGS = {"1", "true", "t", "yes", "y", "on"}
@@ -84,9 +85,20 @@ def cast(question: Question, value: Any, source: str = "--data") -> Any:
     return value
 
 
+def refuse_secret(question: Question, value: Any, source: str = "--data") -> None:
+    """Raise SecretInAnswer when `value` looks like a credential (never echoing it)."""
+    if secret := find_secret(value):
+        raise SecretInAnswer(question.name, *secret, source=source)
+
+
 def validate(question: Question, value: Any, context: dict[str, Any],
              source: str = "--data") -> None:
-    """Raise InvalidAnswer with the template's own message when `value` is not allowed."""
+    """Raise InvalidAnswer with the template's own message when `value` is not allowed.
+
+    Every answer passes here (--data, --data-file, team defaults, prompts), so this is also where a
+    pasted credential is refused, before the template's rules could echo it back.
+    """
+    refuse_secret(question, value, source)
     if question.choices is not None:
         allowed = list(question.choices.values())
         if value not in allowed:
