@@ -18,12 +18,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prefect_scaffold.answers import layer, resolve
 from prefect_scaffold.check import check
 from prefect_scaffold.errors import InvalidAnswer
 from prefect_scaffold.registry import get_template, template_names
-from prefect_scaffold.render import render
-from prefect_scaffold.sources import bundled
+from tests.helpers.projects import render_template
 
 pytestmark = pytest.mark.e2e  # a few hundred renders: slow for the quick loop
 
@@ -64,12 +62,9 @@ def _render(name: str, data: dict[str, Any], *, lint_cloudformation: bool = Fals
     """Render, then hold the project to what CI holds it to: every file parses, `check` (Prefect's
     models, step arguments, job variables, Helm chart schema, ECS model) finds no error, and,
     when asked, cfn-lint passes on its CloudFormation."""
-    source = bundled(name)
-    answers = resolve(source.template, layer(source.template, data, {}), use_defaults=True,
-                      prompt=None)
     destination = Path(tempfile.mkdtemp()) / "p"
     try:
-        render(source, answers, destination)
+        render_template(name, destination, **data)
         shapes = _parse_all(destination)
         report = check(destination)
         assert report.ok, [f.as_text() for f in report.sorted()]

@@ -12,12 +12,15 @@ from prefect_scaffold.render import RenderResult, render
 from prefect_scaffold.sources import bundled
 
 
+def answers_for(name: str, **data: Any) -> dict[str, Any]:
+    """The answers `new --template name --defaults --data ...` would render with (validated)."""
+    template = bundled(name).template
+    return resolve(template, layer(template, data, {}), use_defaults=True, prompt=None)
+
+
 def render_template(name: str, destination: Path, **data: Any) -> RenderResult:
     """Render `name` with `data` over its defaults, validated as `new --defaults --data` does."""
-    source = bundled(name)
-    answers = resolve(source.template, layer(source.template, data, {}), use_defaults=True,
-                      prompt=None)
-    return render(source, answers, destination)
+    return render(bundled(name), answers_for(name, **data), destination)
 
 
 def project_env() -> dict[str, str]:

