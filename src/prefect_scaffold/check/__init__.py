@@ -8,6 +8,7 @@ prefect, jsonschema, kubernetes_validate and botocore are imported inside functi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from prefect_scaffold.errors import NothingToCheck
@@ -49,8 +50,11 @@ def check(path: Path, *, pool_type: str | None = None, api: bool = False) -> Rep
     if not path.exists():
         raise NothingToCheck(path, "no such file or directory")
     root = path.parent if path.is_file() else path
-    shown = (lambda file: str(path.parent / file)) if path.is_file() else \
-        (lambda file: str(path / file))
+
+    def shown(file: Path | str) -> str:
+        """How findings name a file: under the path the user gave."""
+        return str(root / file)
+
     report = Report()
     project = _discover(root, shown, report)
     scripts = [] if project.prefect_yaml or report.checked else serve_scripts(root)
@@ -99,9 +103,8 @@ def check(path: Path, *, pool_type: str | None = None, api: bool = False) -> Rep
     return report
 
 
-def _discover(root: Path, shown: object, report: Report) -> Project:
+def _discover(root: Path, show: Callable[[Path | str], str], report: Report) -> Project:
     """Parse prefect.yaml and the project's JSON/YAML files; note syntax errors of ours."""
-    show = shown if callable(shown) else str
     project = Project()
     prefect_yaml = root / PREFECT_YAML
     if prefect_yaml.is_file():
