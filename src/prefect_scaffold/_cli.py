@@ -7,6 +7,8 @@ only inside the commands that need them, so `--help`, `recommend`, `tree` and `l
 from __future__ import annotations
 
 import shlex
+import signal
+import threading
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -14,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import __version__, _console
-from .errors import EXIT_INTERRUPTED, ScaffoldError
+from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, ScaffoldError
 from .recommend import Recommendation, next_question, recommend
 
 app = typer.Typer(
@@ -57,16 +59,30 @@ def _walk(answers: dict[str, bool], *, use_defaults: bool) -> Recommendation:
     return recommend(answers)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so every `finally` (staging, clones, locks) still cleans up."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 def _run(command: Any) -> None:
-    """Run a command body, turning our errors and Ctrl-C into exit codes."""
+    """Run a command body, turning our errors, Ctrl-C and SIGTERM into exit codes."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         command()
     except ScaffoldError as problem:
         _console.error(str(problem))
         raise typer.Exit(problem.exit_code) from None
-    except (KeyboardInterrupt, typer.Abort):  # prompts turn Ctrl-C into Abort
+    except (KeyboardInterrupt, typer.Abort) as stop:  # prompts turn Ctrl-C into Abort
         _console.error("interrupted; nothing was written")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(EXIT_TERMINATED if isinstance(stop, _Terminated)
+                         else EXIT_INTERRUPTED) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _version(value: bool) -> None:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .secrets import find_secret
+
 #: Exit statuses, documented in the README.
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  #: Ctrl-C (SIGINT), 128 + 2
+EXIT_TERMINATED = 143  #: SIGTERM, 128 + 15; cleaned up like Ctrl-C
 
 
 class ScaffoldError(Exception):
@@ -40,6 +43,8 @@ class InvalidAnswer(ScaffoldError):
     def __init__(self, field: str, value: object, allowed: str, source: str = "--data") -> None:
         self.field, self.value, self.allowed = field, value, allowed
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        if find_secret(value) or find_secret(field):  # never echo a credential, whatever path
+            shown, field = "<redacted>", "<redacted>" if find_secret(field) else field
         super().__init__(f"{source} {field}: {shown} is not allowed: {allowed}".lstrip())
 
 
@@ -48,7 +53,7 @@ class SecretInAnswer(InvalidAnswer):
         self.field, self.value, self.allowed = field, "<redacted>", fix
         # The value itself is never repeated: it would land in terminal scrollback and CI logs.
         ScaffoldError.__init__(self, f"{source} {field}: looks like {kind}; secrets are never "
-                               f"written into the project: {fix}")
+                               f"written into the project: {fix}".lstrip())
 
 
 class MissingAnswer(ScaffoldError):
@@ -70,6 +75,14 @@ class DestinationRefused(ScaffoldError):
         self.path, self.reason = path, reason
         super().__init__(f"destination {path}: {reason}" + (f"; {fix}" if fix else ""))
 
+
+class TemplateExpressionError(ScaffoldError):
+    """A template's own Jinja (a default, `when` or validator) failed or broke the sandbox."""
+
+    def __init__(self, question: str, problem: str) -> None:
+        self.question = question
+        super().__init__(f"template question {question}: its Jinja cannot be evaluated "
+                         f"({problem}); fix the template's copier.yml")
 
 
 class NothingToCheck(ScaffoldError):
