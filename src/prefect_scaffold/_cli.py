@@ -199,11 +199,15 @@ def new(
 ) -> None:
     """Choose a deployment pattern and render a project for it."""
     from . import prompts, sources, team_defaults
-    from .answers import layer, parse_data, read_data_file, resolve
+    from . import trust as trust_policy
+    from .answers import layer, parse_data, read_data_file, refuse_secrets, resolve
     from .registry import template_names
     from .render import check_destination, render
 
     def body() -> None:
+        refuse_secrets({"DESTINATION": str(destination), "--template": template,  # never echoed
+                        "--template-source": template_source, "--vcs-ref": vcs_ref,
+                        "--data-file": str(data_file)}, source="")
         check_destination(destination, force=force)  # refuse before asking anything
         answers = _tree_answers(containers=containers, serverless=serverless,
                                 kubernetes=kubernetes, cloud_credentials=cloud_credentials)
@@ -224,11 +228,15 @@ def new(
         if template_source is None:
             source = sources.bundled(chosen)
         spec = source.template
+        if note := trust_policy.decide(spec, source.url, trust=trust):  # before any of its Jinja
+            _console.info(note)
+        team = team_defaults.load(spec.name, Path.cwd())
         given = layer(spec, parse_data(data or []),
-                      read_data_file(data_file) if data_file else {},
-                      team_defaults.load(spec.name, Path.cwd()))
+                      read_data_file(data_file) if data_file else {}, team)
         collected = resolve(spec, given, use_defaults=defaults,
                             prompt=prompts.ask_template_question if interactive else None)
+        for line in team_defaults.describe(team, {k: g.source for k, g in given.items()}):
+            _console.info(line)  # these files change answers: always say which, and which not
         if path is not None and path.template == chosen and spec.question("decision_path"):
             collected["decision_path"] = path.as_answers()
         result = render(source, collected, destination, force=force, dry_run=dry_run,

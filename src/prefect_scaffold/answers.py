@@ -49,7 +49,7 @@ def parse_data(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         if secret := find_secret(pair):
             key = pair.partition("=")[0]
-            raise SecretInAnswer("" if find_secret(key) else key, *secret, source="--data")
+            raise SecretInAnswer("<a key>" if find_secret(key) else key, *secret, source="--data")
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise InvalidAnswer("--data", pair, "KEY=VALUE", source="")
