@@ -86,7 +86,7 @@ def test_a_key_given_as_a_flag_is_refused(cli, tmp_path, flag):
 def test_a_template_source_url_with_credentials_is_refused_redacted(cli, tmp_path, url):
     result = cli("new", tmp_path / "p", "--template-source", url, "--defaults")
     userinfo = url.split("//")[1].split("@")[0]
-    refused_silently(result, tmp_path, userinfo, "--template-source", "credentials")
+    refused_silently(result, tmp_path, userinfo, "--template-source https://***@", "credentials")
 
 
 def test_ssh_urls_with_a_plain_user_are_not_credentials():

@@ -18,7 +18,7 @@ from . import questions
 from .errors import InvalidAnswer, InvalidDataFile, MissingAnswer, SecretInAnswer, UnknownKey
 from .limits import Unbounded, load_yaml, read_capped
 from .registry import Question, Template
-from .secrets import find_secret
+from .secrets import find_secret, redact_url
 from .team_defaults import TeamDefaults
 
 
@@ -41,6 +41,9 @@ def refuse_secrets(values: dict[str, Any], source: str) -> None:
         if secret := find_secret(key):
             raise SecretInAnswer("<a key>", *secret, source=source)
         if secret := find_secret(value):
+            shown = redact_url(value) if isinstance(value, str) else ""
+            if "://" in shown and not find_secret(shown) and not any(c.isspace() for c in shown):
+                key = f"{key} {shown}"  # a URL with user:password@: show where, never who
             raise SecretInAnswer(key, *secret, source=source)
 
 
