@@ -57,12 +57,14 @@ def _looks_random(text: str) -> bool:
     return (any(c.islower() for c in text) and any(c.isupper() for c in text)
             and any(c.isdigit() for c in text))
 
+_REDACTED = "***"
+
 
 def _url_userinfo(text: str) -> bool:
     """Whether `text` holds a URL carrying a password (or any user for http, which is a token)."""
     for match in re.finditer(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@]+@", text):
         scheme, _, userinfo = match.group()[:-1].partition("://")
-        if ":" in userinfo or scheme.lower() in ("http", "https"):
+        if userinfo != _REDACTED and (":" in userinfo or scheme.lower() in ("http", "https")):
             return True
     return False
 
@@ -76,4 +78,4 @@ def redact_url(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, f"{_REDACTED}@{host}", parts.path, parts.query, parts.fragment))
