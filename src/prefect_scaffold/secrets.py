@@ -78,4 +78,5 @@ def redact_url(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, f"{_REDACTED}@{host}", parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, f"{_REDACTED}@{host}", parts.path, parts.query,
+                       parts.fragment))
