@@ -84,10 +84,17 @@ def _remove_dirs(folders: list[Path]) -> None:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Defer Ctrl-C and SIGTERM until the block ends (they are delivered right after)."""
+    """Hold off Ctrl-C and SIGTERM while files move (milliseconds).
+
+    If the block fails, they are delivered afterwards, once the rollback is done. If it succeeds,
+    the render is complete: a signal that came meanwhile is dropped rather than reported as
+    "interrupted; nothing was written", which would then be false.
+    """
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
     try:
         yield
+        for signum in signal.sigpending() & _HELD_SIGNALS:
+            signal.sigwait({signum})
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
