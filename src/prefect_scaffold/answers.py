@@ -54,10 +54,20 @@ def parse_data(pairs: Iterable[str]) -> dict[str, str]:
             key = pair.partition("=")[0]
             raise SecretInAnswer("<a key>" if find_secret(key) else key, *secret, source="--data")
         key, sep, value = pair.partition("=")
+        if not _is_utf8(pair):  # argv bytes that are not UTF-8 arrive as lone surrogates
+            raise InvalidAnswer("--data", "<bytes>", "KEY=VALUE in UTF-8 text", source="")
         if not sep or not key:
             raise InvalidAnswer("--data", pair, "KEY=VALUE", source="")
         parsed[key.strip()] = value
     return parsed
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_data_file(path: Path) -> dict[str, Any]:

@@ -70,6 +70,13 @@ class InvalidDataFile(ScaffoldError):
         super().__init__(f"--data-file {path}: {problem}; expected a YAML mapping of answers")
 
 
+class InvalidTeamDefaults(InvalidDataFile):
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        ScaffoldError.__init__(self, f"team defaults {path}: {problem}; expected TOML with "
+                               "[defaults] and [templates.<name>] tables of answers")
+
+
 class DestinationRefused(ScaffoldError):
     def __init__(self, path: Path, reason: str, fix: str = "") -> None:
         self.path, self.reason = path, reason

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidDataFile
+from .errors import InvalidTeamDefaults
 from .limits import read_capped
 
 PROJECT_FILE = "prefect-scaffold.toml"
@@ -80,15 +80,15 @@ def load(template: str, cwd: Path) -> list[TeamDefaults]:
         if reason := _written_by_others(path):
             layers.append(TeamDefaults(str(path), {}, {}, ignored=f"ignored: it is {reason}"))
             continue
-        text = read_capped(path, InvalidDataFile)
+        text = read_capped(path, InvalidTeamDefaults)
         try:
             config = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
-            raise InvalidDataFile(path, f"is not valid TOML ({error})") from None
+            raise InvalidTeamDefaults(path, f"is not valid TOML ({error})") from None
         general = config.get("defaults", {})
         specific = config.get("templates", {}).get(template, {})
         if not isinstance(general, dict) or not isinstance(specific, dict):
-            raise InvalidDataFile(path, "[defaults] and [templates.<name>] must be tables")
+            raise InvalidTeamDefaults(path, "[defaults] and [templates.<name>] must be tables")
         layers.append(TeamDefaults(str(path), {**general, **specific}, specific))
     return layers
 
