@@ -20,7 +20,7 @@ import yaml
 from .destination import check_destination, normalise
 from .errors import DestinationRefused, ScaffoldError
 from .sources import TemplateSource
-from .staging import locked, swap_in
+from .staging import locked, signals_deferred, swap_in
 from .trust import UntrustedTemplate
 
 __all__ = ["RenderResult", "check_destination", "render"]
@@ -59,13 +59,16 @@ def render(source: TemplateSource, answers: dict[str, Any], destination: Path, *
 def _staged(source: TemplateSource, answers: dict[str, Any], destination: Path, trust: bool, *,
             parent: Path | None, swap: bool) -> RenderResult:
     """Render into a staging folder (beside the destination, so a rename can move it in)."""
+    staging: Path | None = None
     try:
-        staging = Path(tempfile.mkdtemp(prefix=".prefect-scaffold-", dir=parent))
-    except OSError as error:
-        raise DestinationRefused(destination, f"cannot write in {parent} ({error.strerror})",
-                                 "choose a directory you can write to") from None
-    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the project should not be
-    try:
+        with signals_deferred():  # made and remembered for the `finally` without a gap
+            try:
+                staging = Path(tempfile.mkdtemp(prefix=".prefect-scaffold-", dir=parent))
+            except OSError as error:
+                raise DestinationRefused(destination, f"cannot write in {parent} "
+                                         f"({error.strerror})",
+                                         "choose a directory you can write to") from None
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the project should not be
         _copy(source, answers, staging, trust)
         answers_file = source.template.settings.get("_answers_file", ".copier-answers.yml")
         _verify_answers_file(source, staging / answers_file)
@@ -74,7 +77,8 @@ def _staged(source: TemplateSource, answers: dict[str, Any], destination: Path, 
             swap_in(staging, destination, answers_file)
         return RenderResult(destination, files, written=swap)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _copy(source: TemplateSource, answers: dict[str, Any], staging: Path, trust: bool) -> None:

@@ -20,6 +20,7 @@ import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from .errors import DestinationRefused
 
@@ -29,34 +30,41 @@ _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 @contextlib.contextmanager
 def locked(destination: Path) -> Iterator[None]:
     """Hold an exclusive lock on `destination` (which need not exist) or refuse at once."""
-    parent = destination.parent
-    lock_path = parent / f".{destination.name}.prefect-scaffold.lock"
+    lock_path = destination.parent / f".{destination.name}.prefect-scaffold.lock"
+    taken: tuple[IO[str], list[Path]] | None = None
+    try:
+        with signals_deferred():  # a lock file is never left behind half-taken
+            taken = _acquire(destination, lock_path)
+        yield
+    finally:
+        if taken is not None:
+            with signals_deferred():
+                lock_path.unlink(missing_ok=True)  # while still holding it (see _acquire)
+                taken[0].close()
+                if not destination.exists():
+                    _remove_dirs(taken[1])
+
+
+def _acquire(destination: Path, lock_path: Path) -> tuple[IO[str], list[Path]]:
     created: list[Path] = []
     try:
-        created = _make_parents(parent)
-        handle = open(lock_path, "a")  # noqa: SIM115 - closed in the finally below
+        created = _make_parents(lock_path.parent)
+        handle = open(lock_path, "a")  # noqa: SIM115 - closed by locked()
     except OSError as error:
         _remove_dirs(created)
         raise DestinationRefused(destination, f"cannot be locked ({error.strerror})",
                                  "choose a directory you can write to") from None
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            # The holder before us may have unlinked the file after we opened it: that lock
-            # file no longer guards anything, so the render it guarded is still running.
-            if os.fstat(handle.fileno()).st_ino != os.stat(lock_path).st_ino:
-                raise BlockingIOError
-        except (BlockingIOError, FileNotFoundError):
-            raise DestinationRefused(destination, "another prefect-scaffold is rendering into it",
-                                     "wait for it to finish, then try again") from None
-        try:
-            yield
-        finally:
-            lock_path.unlink(missing_ok=True)  # while still holding it (see the check above)
-    finally:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # The holder before us may have unlinked the file after we opened it: that lock file no
+        # longer guards anything, and the render it guarded may still be running.
+        if os.fstat(handle.fileno()).st_ino != os.stat(lock_path).st_ino:
+            raise BlockingIOError
+    except (BlockingIOError, FileNotFoundError):
         handle.close()
-        if not destination.exists():
-            _remove_dirs(created)
+        raise DestinationRefused(destination, "another prefect-scaffold is rendering into it",
+                                 "wait for it to finish, then try again") from None
+    return handle, created
 
 
 def _make_parents(folder: Path) -> list[Path]:
@@ -80,6 +88,16 @@ def _remove_dirs(folders: list[Path]) -> None:
     for folder in folders:  # deepest first
         with contextlib.suppress(OSError):
             folder.rmdir()
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Deliver Ctrl-C and SIGTERM only after the block: for steps that must not stop halfway."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextlib.contextmanager
