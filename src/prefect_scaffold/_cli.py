@@ -9,14 +9,16 @@ from __future__ import annotations
 import shlex
 import signal
 import threading
+import traceback
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
+import click
 import typer
 
 from . import __version__, _console
-from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, ScaffoldError
+from .errors import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_TERMINATED, ScaffoldError
 from .recommend import Recommendation, next_question, recommend
 
 app = typer.Typer(
@@ -80,6 +82,15 @@ def _run(command: Any) -> None:
         _console.error("interrupted; nothing was written")
         raise typer.Exit(EXIT_TERMINATED if isinstance(stop, _Terminated)
                          else EXIT_INTERRUPTED) from None
+    except (typer.Exit, click.ClickException):
+        raise
+    except Exception:
+        # A bug, not bad input: keep the traceback for the report (without locals: answers may
+        # hold secrets), but never exit 1, which means "findings" to `check` and CI.
+        traceback.print_exc()
+        _console.error("internal error in prefect-scaffold (a bug): please report it with the "
+                       "traceback above")
+        raise typer.Exit(EXIT_CRASH) from None
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -14,6 +14,7 @@ from .secrets import find_secret
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
+EXIT_CRASH = 3  #: a bug in prefect-scaffold (traceback printed); never 1, which is findings
 EXIT_INTERRUPTED = 130  #: Ctrl-C (SIGINT), 128 + 2
 EXIT_TERMINATED = 143  #: SIGTERM, 128 + 15; cleaned up like Ctrl-C
 

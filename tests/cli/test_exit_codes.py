@@ -1,0 +1,42 @@
+"""SIGTERM cleans up like Ctrl-C (exit 143), and a crash is never mistaken for findings (exit 1)."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+
+def test_sigterm_mid_render_cleans_up_and_exits_143(cli, tmp_path, monkeypatch):
+    import copier
+
+    real_run_copy = copier.run_copy
+
+    def terminated(src, dst, **kwargs):
+        real_run_copy(src, dst, **kwargs)  # the staging folder is full...
+        os.kill(os.getpid(), signal.SIGTERM)  # ...when the CI runner cancels the job
+
+    monkeypatch.setattr(copier, "run_copy", terminated)
+    result = cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults")
+    assert result.exit_code == 143
+    assert "interrupted; nothing was written" in result.stderr
+    assert os.listdir(tmp_path) == []  # no project, staging folder or lock file
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back
+
+
+def test_a_crash_in_check_is_exit_3_not_findings(cli, tmp_path, monkeypatch):
+    import prefect_scaffold.check
+
+    def crash(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(prefect_scaffold.check, "check", crash)
+    result = cli("check", tmp_path)
+    assert result.exit_code == 3
+    assert "Traceback" in result.stderr and "internal error" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["list"], ["tree"], ["recommend", "--no-containers"]])
+def test_ordinary_commands_still_exit_0(cli, command):
+    assert cli(*command).exit_code == 0
