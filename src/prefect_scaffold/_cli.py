@@ -216,9 +216,8 @@ def new(
     from .render import check_destination, render
 
     def body() -> None:
-        refuse_secrets({"DESTINATION": str(destination), "--template": template,  # never echoed
-                        "--template-source": template_source, "--vcs-ref": vcs_ref,
-                        "--data-file": str(data_file)}, source="")
+        refuse_secrets({"--template": template, "--template-source": template_source,
+                        "--vcs-ref": vcs_ref}, source="")  # before any error could echo them
         check_destination(destination, force=force)  # refuse before asking anything
         answers = _tree_answers(containers=containers, serverless=serverless,
                                 kubernetes=kubernetes, cloud_credentials=cloud_credentials)

@@ -53,7 +53,16 @@ def render(source: TemplateSource, answers: dict[str, Any], destination: Path, *
         return _staged(source, answers, destination, trust, parent=None, swap=False)
     with locked(destination):
         check_destination(destination, force=force)  # again: it may have changed meanwhile
-        return _staged(source, answers, destination, trust, parent=destination.parent, swap=True)
+        return _staged(source, answers, destination, trust, parent=_staging_parent(destination),
+                       swap=True)
+
+
+def _staging_parent(destination: Path) -> Path:
+    """Beside the destination, so files move by rename; inside it when it is a mount point (a
+    rename cannot cross file systems)."""
+    if destination.is_dir() and destination.stat().st_dev != destination.parent.stat().st_dev:
+        return destination
+    return destination.parent
 
 
 def _staged(source: TemplateSource, answers: dict[str, Any], destination: Path, trust: bool, *,
