@@ -172,11 +172,16 @@ def _replace_files(staging: Path, staged: list[Path], destination: Path) -> None
             moved.append((target, old))
             os.replace(source, target)
     except BaseException:
-        for target, old in reversed(moved):
-            target.unlink(missing_ok=True)
-            if old is not None:
-                os.replace(old, target)
+        try:
+            for target, old in reversed(moved):
+                target.unlink(missing_ok=True)
+                if old is not None:
+                    os.replace(old, target)
+        except OSError as error:  # keep the old files where they are, and say where
+            raise DestinationRefused(destination, f"a failed render could not be undone "
+                                     f"({error.strerror})", f"your previous files are in "
+                                     f"{rollback}") from None
         _remove_dirs(list(reversed(created)))
-        raise
-    finally:
         shutil.rmtree(rollback, ignore_errors=True)
+        raise
+    shutil.rmtree(rollback, ignore_errors=True)
