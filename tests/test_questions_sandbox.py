@@ -87,3 +87,11 @@ def test_a_trust_entry_for_another_place_grants_nothing(cli, tmp_path, monkeypat
     assert_refused(cli("new", tmp_path / "p", "--template-source", source, "--defaults"),
                    "--trust")
     assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("expression", ["{{ 'a' * 10**10 }}", "{{ [0] * 10**10 }}",
+                                        "{{ 7 ** 99999999 }}"])
+def test_a_default_that_would_exhaust_memory_is_refused(cli, tmp_path, expression):
+    source = team_template(tmp_path / "team", {"type": "str", "default": expression})
+    assert_refused(cli("new", tmp_path / "p", "--template-source", source, "--defaults",
+                       "--dry-run"), "project_name", "cannot be evaluated")

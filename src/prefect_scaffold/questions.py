@@ -22,12 +22,34 @@ _FALSE_STRINGS = {"", "0", "false", "f", "no", "n", "off", "none", "null"}
 _TRUE_STRINGS = {"1", "true", "t", "yes", "y", "on"}
 
 
+#: Largest string or list a template expression may build with `*`, and largest exponent.
+_MAX_PRODUCT = 1_000_000
+_MAX_EXPONENT = 1_000
+
+
+class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
+    """jinja2's sandbox, plus bounds on `*` and `**`: `{{ 'a' * 10**10 }}` or `{{ 9**9**9 }}` in a
+    default would otherwise exhaust memory or time before anything is rendered."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
+            raise jinja2.sandbox.SecurityError("exponent too large")
+        if operator == "*":
+            sized, count = (left, right) if isinstance(right, int) else (right, left)
+            if (isinstance(sized, (str, list, tuple)) and isinstance(count, int)
+                    and len(sized) * count > _MAX_PRODUCT):
+                raise jinja2.sandbox.SecurityError("repetition too large")
+        return super().call_binop(context, operator, left, right)
+
+
 @cache
 def _environment() -> jinja2.sandbox.SandboxedEnvironment:
     # Sandboxed, as copier renders: a template's defaults and validators are evaluated before
     # copier's own trust check, so `{{ cycler.__init__.__globals__.os.popen(...) }}` must not
     # reach Python. copier renders with these filters (regex_search, to_nice_yaml, ...).
-    return jinja2.sandbox.SandboxedEnvironment(
+    return _Sandbox(
         extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
         undefined=jinja2.ChainableUndefined,
     )
