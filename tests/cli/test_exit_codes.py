@@ -40,3 +40,24 @@ def test_a_crash_in_check_is_exit_3_not_findings(cli, tmp_path, monkeypatch):
 @pytest.mark.parametrize("command", [["list"], ["tree"], ["recommend", "--no-containers"]])
 def test_ordinary_commands_still_exit_0(cli, command):
     assert cli(*command).exit_code == 0
+
+
+def test_sigterm_during_a_team_source_clone_leaves_no_clone_folder(cli, tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    real_run = subprocess.run
+
+    def cancelled(command, *args, **kwargs):
+        if command[:2] == ["git", "clone"]:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real_run(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", cancelled)
+    result = cli("new", tmp_path / "p", "--template-source", "https://example.invalid/t.git",
+                 "--defaults")
+    assert result.exit_code == 143
+    assert os.listdir(scratch) == [] and not (tmp_path / "p").exists()
