@@ -192,3 +192,40 @@ def test_concurrent_renders_into_one_destination_never_mix(tmp_path, force):
     for run in runs:
         run.stdout.close()
         run.stderr.close()
+
+
+@pytest.fixture
+def parent_not_ours(monkeypatch):
+    """As if the destination's parent were read-only or another file system (a container's
+    /app, a mount point), which root running the tests cannot otherwise see."""
+    import prefect_scaffold.render
+    import prefect_scaffold.staging
+
+    def inside(destination: Path) -> bool:
+        return destination.is_dir()
+
+    monkeypatch.setattr(prefect_scaffold.render, "stages_inside", inside)
+    monkeypatch.setattr(prefect_scaffold.staging, "stages_inside", inside)
+
+
+def test_a_destination_whose_parent_is_not_ours_renders_in_place(states, parent_not_ours):
+    work, _, new = states
+    project = work / "p"
+    old_project(project)
+    render(bundled("serve_vm"), answers_for("serve_vm", description="new"), project, force=True)
+    assert tree(project) == new and leftovers(work) == []
+
+
+def test_a_destination_whose_parent_is_not_ours_is_locked_itself(tmp_path, parent_not_ours):
+    import fcntl
+
+    project = tmp_path / "p"
+    project.mkdir()
+    descriptor = os.open(project, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # another render holds it
+        with pytest.raises(DestinationRefused, match="another prefect-scaffold"):
+            render(bundled("serve_vm"), answers_for("serve_vm"), project)
+    finally:
+        os.close(descriptor)
+    assert os.listdir(project) == []

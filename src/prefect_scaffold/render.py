@@ -20,7 +20,7 @@ import yaml
 from .destination import check_destination, normalise
 from .errors import DestinationRefused, ScaffoldError
 from .sources import TemplateSource
-from .staging import locked, signals_deferred, swap_in
+from .staging import locked, signals_deferred, stages_inside, swap_in
 from .trust import UntrustedTemplate
 
 __all__ = ["RenderResult", "check_destination", "render"]
@@ -53,16 +53,8 @@ def render(source: TemplateSource, answers: dict[str, Any], destination: Path, *
         return _staged(source, answers, destination, trust, parent=None, swap=False)
     with locked(destination):
         check_destination(destination, force=force)  # again: it may have changed meanwhile
-        return _staged(source, answers, destination, trust, parent=_staging_parent(destination),
-                       swap=True)
-
-
-def _staging_parent(destination: Path) -> Path:
-    """Beside the destination, so files move by rename; inside it when it is a mount point (a
-    rename cannot cross file systems)."""
-    if destination.is_dir() and destination.stat().st_dev != destination.parent.stat().st_dev:
-        return destination
-    return destination.parent
+        parent = destination if stages_inside(destination) else destination.parent
+        return _staged(source, answers, destination, trust, parent=parent, swap=True)
 
 
 def _staged(source: TemplateSource, answers: dict[str, Any], destination: Path, trust: bool, *,

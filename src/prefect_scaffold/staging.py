@@ -27,9 +27,24 @@ from .errors import DestinationRefused
 _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
+def stages_inside(destination: Path) -> bool:
+    """Whether to stage (and lock) inside the existing destination rather than beside it: when
+    its parent is not ours to write (a container's /app) or is another file system (a mount
+    point, which a rename cannot cross)."""
+    if not destination.is_dir():
+        return False
+    parent = destination.parent
+    return (not os.access(parent, os.W_OK | os.X_OK)
+            or destination.stat().st_dev != parent.stat().st_dev)
+
+
 @contextlib.contextmanager
 def locked(destination: Path) -> Iterator[None]:
     """Hold an exclusive lock on `destination` (which need not exist) or refuse at once."""
+    if stages_inside(destination):
+        with _directory_locked(destination):
+            yield
+        return
     lock_path = destination.parent / f".{destination.name}.prefect-scaffold.lock"
     taken: tuple[IO[str], list[Path]] | None = None
     try:
@@ -43,6 +58,24 @@ def locked(destination: Path) -> Iterator[None]:
                 taken[0].close()
                 if not destination.exists():
                     _remove_dirs(taken[1])
+
+
+@contextlib.contextmanager
+def _directory_locked(destination: Path) -> Iterator[None]:
+    descriptor = os.open(destination, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _busy(destination) from None
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _busy(destination: Path) -> DestinationRefused:
+    return DestinationRefused(destination, "another prefect-scaffold is rendering into it",
+                              "wait for it to finish, then try again")
 
 
 def _acquire(destination: Path, lock_path: Path) -> tuple[IO[str], list[Path]]:
@@ -62,8 +95,7 @@ def _acquire(destination: Path, lock_path: Path) -> tuple[IO[str], list[Path]]:
             raise BlockingIOError
     except (BlockingIOError, FileNotFoundError):
         handle.close()
-        raise DestinationRefused(destination, "another prefect-scaffold is rendering into it",
-                                 "wait for it to finish, then try again") from None
+        raise _busy(destination) from None
     return handle, created
 
 
