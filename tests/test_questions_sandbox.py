@@ -95,3 +95,10 @@ def test_a_default_that_would_exhaust_memory_is_refused(cli, tmp_path, expressio
     source = team_template(tmp_path / "team", {"type": "str", "default": expression})
     assert_refused(cli("new", tmp_path / "p", "--template-source", source, "--defaults",
                        "--dry-run"), "project_name", "cannot be evaluated")
+
+
+@pytest.mark.parametrize("expression", ["{{ 1 / 0 }}", "{{ 'a' + 1 }}", "{{ 1 | no_such }}"])
+def test_a_default_whose_jinja_fails_is_named_in_one_line(cli, tmp_path, expression):
+    source = team_template(tmp_path / "team", {"type": "str", "default": expression})
+    assert_refused(cli("new", tmp_path / "p", "--template-source", source, "--defaults",
+                       "--dry-run"), "template question project_name", "cannot be evaluated")

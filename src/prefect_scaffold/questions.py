@@ -28,8 +28,8 @@ _MAX_EXPONENT = 1_000
 
 
 class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
-    """jinja2's sandbox, plus bounds on `*` and `**`: `{{ 'a' * 10**10 }}` or `{{ 9**9**9 }}` in a
-    default would otherwise exhaust memory or time before anything is rendered."""
+    """jinja2's sandbox, plus bounds on `*` and `**`: a default of `{{ 'a' * 10**10 }}` or
+    `{{ 9 ** 99999999 }}` would otherwise exhaust memory or time before anything is rendered."""
 
     intercepted_binops = frozenset({"*", "**"})
 
@@ -64,7 +64,9 @@ def render(value: Any, context: dict[str, Any], question: str = "") -> Any:
     if isinstance(value, str) and ("{{" in value or "{%" in value):
         try:
             return _environment().from_string(value).render(**context)
-        except jinja2.TemplateError as error:
+        except Exception as error:
+            # The template's code failing in any way (a sandbox refusal, 1/0, 'a' + 1): one line
+            # naming the question, not a traceback.
             raise TemplateExpressionError(question, error.__class__.__name__) from None
     return value
 
