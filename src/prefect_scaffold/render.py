@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
 from .destination import check_destination, normalise
@@ -28,7 +29,7 @@ __all__ = ["RenderResult", "check_destination", "render"]
 
 class TemplateRefused(ScaffoldError):
     def __init__(self, url: str, problem: str) -> None:
-        super().__init__(f"template {url}: copier refused to render it ({problem})")
+        super().__init__(f"template {url}: cannot be rendered ({problem})")
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,12 @@ def _copy(source: TemplateSource, answers: dict[str, Any], staging: Path, trust:
     except CopierError as error:  # copier's own refusals: forbidden paths, bad config, tasks
         raise TemplateRefused(source.url, str(error).splitlines()[0] if str(error)
                               else error.__class__.__name__) from None
+    except jinja2.TemplateError as error:  # a broken file in the template
+        raise TemplateRefused(source.url, f"its Jinja failed: {error.__class__.__name__}"
+                              ) from None
+    except OSError as error:  # a file name too long, a disk full
+        raise TemplateRefused(source.url, f"a file could not be written: {error.strerror}"
+                              ) from None
     if source.bundled:
         _record_cached_source(source, staging)
 

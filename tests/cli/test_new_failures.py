@@ -86,7 +86,7 @@ def team_template(root: Path, **settings) -> Path:
 def test_copiers_own_refusal_is_one_line(cli, tmp_path):
     source = team_template(tmp_path / "team", _min_copier_version="999.0")
     refused(cli("new", tmp_path / "p", "--template-source", source, "--defaults"), tmp_path,
-            "copier refused")
+            "cannot be rendered")
     assert [p.name for p in tmp_path.iterdir()] == ["team"]
 
 
@@ -109,3 +109,16 @@ def test_a_destination_under_a_read_only_folder(cli, tmp_path):
     (tmp_path / "ro").mkdir(mode=0o555)
     assert_refused(cli("new", tmp_path / "ro" / "p", "--template", "serve_vm", "--defaults"),
                    "not writable")
+
+
+@pytest.mark.parametrize(("file_name", "content", "problem"), [
+    ("{{ name }}.txt.jinja", "x", "could not be written"),  # a 300-character name
+    ("README.md.jinja", "{% if %}", "Jinja failed"),
+])
+def test_a_template_that_fails_while_rendering_is_one_line(cli, tmp_path, file_name, content,
+                                                          problem):
+    source = team_template(tmp_path / "team")
+    (source / "project" / file_name).write_text(content)
+    refused(cli("new", tmp_path / "p", "--template-source", source, "--defaults",
+                "--data", f"name={'n' * 300}"), tmp_path, "cannot be rendered", problem)
+    assert [p.name for p in tmp_path.iterdir()] == ["team"]
