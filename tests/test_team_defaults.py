@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
 import yaml
 
 from tests.helpers.cli import assert_refused
@@ -53,3 +56,56 @@ def test_broken_toml_is_refused(cli, tmp_path, monkeypatch):
     (tmp_path / "prefect-scaffold.toml").write_text("[defaults\n")
     monkeypatch.chdir(tmp_path)
     assert_refused(cli("new", "p", "--template", "serve_vm", "--defaults"), "not valid TOML")
+
+
+def test_every_new_says_which_file_supplied_which_answers(cli, tmp_path, monkeypatch):
+    (tmp_path / "prefect-scaffold.toml").write_text(
+        '[defaults]\nproject_name = "from-team"\nnamespace = "for-k8s-only"\n')
+    monkeypatch.chdir(tmp_path)
+    result = cli("new", "p", "--template", "serve_vm", "--defaults")
+    assert result.exit_code == 0, result.output
+    assert f"team defaults {tmp_path / 'prefect-scaffold.toml'}: project_name\n" in result.stderr
+
+
+def test_the_search_stops_at_the_git_root(cli, tmp_path, monkeypatch):
+    # A file above the repository (a shared /srv, a parent checkout) is not this project's.
+    (tmp_path / "prefect-scaffold.toml").write_text('[defaults]\nproject_name = "planted"\n')
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "repo" / "sub")
+    result = cli("new", "p", "--template", "serve_vm", "--defaults")
+    assert result.exit_code == 0, result.output
+    assert answers(tmp_path / "repo" / "sub" / "p")["project_name"] != "planted"
+    assert "team defaults" not in result.stderr
+
+
+def test_the_search_stops_at_home(cli, tmp_path, monkeypatch):
+    (tmp_path / "prefect-scaffold.toml").write_text('[defaults]\nproject_name = "planted"\n')
+    (tmp_path / "home" / "work").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path / "home" / "work")
+    result = cli("new", "p", "--template", "serve_vm", "--defaults")
+    assert result.exit_code == 0, result.output
+    assert answers(tmp_path / "home" / "work" / "p")["project_name"] != "planted"
+
+
+def test_a_file_anyone_could_write_is_ignored_and_said_so(cli, tmp_path, monkeypatch):
+    planted = tmp_path / "prefect-scaffold.toml"
+    planted.write_text('[defaults]\nproject_name = "planted"\n')
+    planted.chmod(0o666)
+    monkeypatch.chdir(tmp_path)
+    result = cli("new", "p", "--template", "serve_vm", "--defaults")
+    assert result.exit_code == 0, result.output
+    assert answers(tmp_path / "p")["project_name"] != "planted"
+    assert f"team defaults {planted}: ignored: it is writable by every user" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_file_owned_by_another_user_is_ignored(cli, tmp_path, monkeypatch):
+    planted = tmp_path / "prefect-scaffold.toml"
+    planted.write_text('[defaults]\nproject_name = "planted"\n')
+    os.chown(planted, 65534, 65534)
+    monkeypatch.chdir(tmp_path)
+    result = cli("new", "p", "--template", "serve_vm", "--defaults")
+    assert answers(tmp_path / "p")["project_name"] != "planted"
+    assert "owned by another user" in result.stderr

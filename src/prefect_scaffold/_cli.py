@@ -7,15 +7,19 @@ only inside the commands that need them, so `--help`, `recommend`, `tree` and `l
 from __future__ import annotations
 
 import shlex
+import signal
+import threading
+import traceback
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
+import click
 import typer
 
 from . import __version__, _console
 from .decision_tree import TREE, Answer
-from .errors import EXIT_INTERRUPTED, ScaffoldError
+from .errors import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_TERMINATED, ScaffoldError
 
 app = typer.Typer(
     name="prefect-scaffold",
@@ -46,16 +50,39 @@ def _tree_answers(**flags: Any) -> dict[str, Answer]:
             for name, value in flags.items() if value is not None}
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so every `finally` (staging, clones, locks) still cleans up."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 def _run(command: Any) -> None:
-    """Run a command body, turning our errors and Ctrl-C into exit codes."""
+    """Run a command body, turning our errors, Ctrl-C and SIGTERM into exit codes."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         command()
     except ScaffoldError as problem:
         _console.error(str(problem))
         raise typer.Exit(problem.exit_code) from None
-    except (KeyboardInterrupt, typer.Abort):  # prompts turn Ctrl-C into Abort
+    except (KeyboardInterrupt, typer.Abort) as stop:  # prompts turn Ctrl-C into Abort
         _console.error("interrupted; nothing was written")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(EXIT_TERMINATED if isinstance(stop, _Terminated)
+                         else EXIT_INTERRUPTED) from None
+    except (typer.Exit, click.ClickException):
+        raise
+    except Exception:
+        # A bug, not bad input: keep the traceback for the report (without locals: answers may
+        # hold secrets), but never exit 1, which means "findings" to `check` and CI.
+        traceback.print_exc()
+        _console.error("internal error in prefect-scaffold (a bug): please report it with the "
+                       "traceback above")
+        raise typer.Exit(EXIT_CRASH) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _version(value: bool) -> None:
@@ -189,7 +216,7 @@ def new(
                                        cloud=cloud),
             template=template, data=parse_data(data or []), data_file=data_file,
             use_defaults=defaults, interactive=interactive, force=force, dry_run=dry_run,
-            template_source=template_source, vcs_ref=vcs_ref, trust=trust)
+            template_source=template_source, vcs_ref=vcs_ref, trust=trust, notify=_console.info)
         if result.assumed:
             _console.info("--defaults answered the decision tree's open questions:")
             for step in result.assumed:

@@ -15,8 +15,10 @@ from typing import Any
 import yaml
 
 from . import questions
-from .errors import InvalidAnswer, InvalidDataFile, MissingAnswer, UnknownKey
+from .errors import InvalidAnswer, InvalidDataFile, MissingAnswer, SecretInAnswer, UnknownKey
+from .limits import Unbounded, load_yaml, read_capped
 from .registry import Question, Template
+from .secrets import find_secret, redact_url
 from .team_defaults import TeamDefaults
 
 
@@ -30,23 +32,50 @@ class Given:
 Prompt = Callable[[Question, Any, Callable[[Any], None]], Any]
 
 
+def refuse_secrets(values: dict[str, Any], source: str) -> None:
+    """Raise SecretInAnswer if any key or value, at any depth, looks like a credential.
+
+    Runs before anything else looks at the answers (casting, key checks), as those echo them.
+    """
+    for key, value in values.items():
+        if secret := find_secret(key):
+            raise SecretInAnswer("<a key>", *secret, source=source)
+        if secret := find_secret(value):
+            shown = redact_url(value) if isinstance(value, str) else ""
+            if "://" in shown and not find_secret(shown) and not any(c.isspace() for c in shown):
+                key = f"{key} {shown}"  # a URL with user:password@: show where, never who
+            raise SecretInAnswer(key, *secret, source=source)
+
+
 def parse_data(pairs: Iterable[str]) -> dict[str, str]:
     parsed: dict[str, str] = {}
     for pair in pairs:
+        if secret := find_secret(pair):
+            key = pair.partition("=")[0]
+            raise SecretInAnswer("<a key>" if find_secret(key) else key, *secret, source="--data")
         key, sep, value = pair.partition("=")
+        if not _is_utf8(pair):  # argv bytes that are not UTF-8 arrive as lone surrogates
+            raise InvalidAnswer("--data", "<bytes>", "KEY=VALUE in UTF-8 text", source="")
         if not sep or not key:
             raise InvalidAnswer("--data", pair, "KEY=VALUE", source="")
         parsed[key.strip()] = value
     return parsed
 
 
-def read_data_file(path: Path) -> dict[str, Any]:
+def _is_utf8(text: str) -> bool:
     try:
-        loaded = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise InvalidDataFile(path, "no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidDataFile(path, f"cannot be read ({error.__class__.__name__})") from None
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def read_data_file(path: Path) -> dict[str, Any]:
+    text = read_capped(path, InvalidDataFile)
+    try:
+        loaded = load_yaml(text)
+    except Unbounded as problem:
+        raise InvalidDataFile(path, f"is refused: {problem}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -71,6 +100,8 @@ def layer(template: Template, data: dict[str, Any], data_file: dict[str, Any],
     layers = [(d.source, d.values, d.strict) for d in team]
     layers += [(implied_source, implied or {}, {}), ("--data-file", data_file, data_file),
                ("--data", data, data)]
+    for source, values, _ in layers:
+        refuse_secrets(values, source)
     given: dict[str, Given] = {}
     for source, values, strict in layers:
         for key, value in values.items():

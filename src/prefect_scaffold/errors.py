@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .secrets import find_secret
+
 #: Exit statuses, documented in the README.
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
+EXIT_CRASH = 3  #: a bug in prefect-scaffold (traceback printed); never 1, which is findings
+EXIT_INTERRUPTED = 130  #: Ctrl-C (SIGINT), 128 + 2
+EXIT_TERMINATED = 143  #: SIGTERM, 128 + 15; cleaned up like Ctrl-C
 
 
 class ScaffoldError(Exception):
@@ -40,6 +44,8 @@ class InvalidAnswer(ScaffoldError):
     def __init__(self, field: str, value: object, allowed: str, source: str = "--data") -> None:
         self.field, self.value, self.allowed = field, value, allowed
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        if find_secret(value) or find_secret(field):  # never echo a credential, whatever path
+            shown, field = "<redacted>", "<redacted>" if find_secret(field) else field
         super().__init__(f"{source} {field}: {shown} is not allowed: {allowed}".lstrip())
 
 
@@ -48,7 +54,7 @@ class SecretInAnswer(InvalidAnswer):
         self.field, self.value, self.allowed = field, "<redacted>", fix
         # The value itself is never repeated: it would land in terminal scrollback and CI logs.
         ScaffoldError.__init__(self, f"{source} {field}: looks like {kind}; secrets are never "
-                               f"written into the project: {fix}")
+                               f"written into the project: {fix}".lstrip())
 
 
 class MissingAnswer(ScaffoldError):
@@ -65,6 +71,13 @@ class InvalidDataFile(ScaffoldError):
         super().__init__(f"--data-file {path}: {problem}; expected a YAML mapping of answers")
 
 
+class InvalidTeamDefaults(InvalidDataFile):
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        ScaffoldError.__init__(self, f"team defaults {path}: {problem}; expected TOML with "
+                               "[defaults] and [templates.<name>] tables of answers")
+
+
 class DestinationRefused(ScaffoldError):
     def __init__(self, path: Path, reason: str, fix: str = "") -> None:
         self.path, self.reason = path, reason
@@ -79,11 +92,18 @@ class ContradictoryAnswers(ScaffoldError):
 
 
 class UntrustedTemplate(ScaffoldError):
-    """A template source with copier tasks or migrations, used without --trust."""
+    """A template source with copier tasks, migrations or Jinja extensions, used without --trust
+    (by `new` or `update`)."""
 
-    def __init__(self, subject: str) -> None:
-        super().__init__(f"{subject}: the template runs tasks or migrations; "
-                         "pass --trust if you trust it")
+    def __init__(self, subject: str, features: list[str] | None = None) -> None:
+        uses = f" ({', '.join(features)})" if features else ""
+        super().__init__(f"{subject}: the template runs tasks or migrations or loads Jinja "
+                         f"extensions{uses}; pass --trust if you trust it")
+
+
+class TemplateRefused(ScaffoldError):
+    def __init__(self, url: str, problem: str) -> None:
+        super().__init__(f"template {url}: cannot be rendered ({problem})")
 
 
 class UnreachableSource(ScaffoldError):
@@ -94,6 +114,13 @@ class UnreachableSource(ScaffoldError):
 class CannotUpdate(ScaffoldError):
     def __init__(self, project: Path, problem: str) -> None:
         super().__init__(f"update {project}: {problem}")
+class TemplateExpressionError(ScaffoldError):
+    """A template's own Jinja (a default, `when` or validator) failed or broke the sandbox."""
+
+    def __init__(self, question: str, problem: str) -> None:
+        self.question = question
+        super().__init__(f"template question {question}: its Jinja cannot be evaluated "
+                         f"({problem}); fix the template's copier.yml")
 
 
 class NothingToCheck(ScaffoldError):

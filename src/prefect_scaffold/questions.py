@@ -11,9 +11,10 @@ from functools import cache
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 import yaml
 
-from .errors import InvalidAnswer, SecretInAnswer
+from .errors import InvalidAnswer, SecretInAnswer, TemplateExpressionError
 from .registry import Question
 from .secrets import find_secret
 
@@ -21,19 +22,52 @@ _FALSE_STRINGS = {"", "0", "false", "f", "no", "n", "off", "none", "null"}
 _TRUE_STRINGS = {"1", "true", "t", "yes", "y", "on"}
 
 
+#: Largest string or list a template expression may build with `*`, and largest exponent.
+_MAX_PRODUCT = 1_000_000
+_MAX_EXPONENT = 1_000
+
+
+class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
+    """jinja2's sandbox, plus bounds on `*` and `**`: a default of `{{ 'a' * 10**10 }}` or
+    `{{ 9 ** 99999999 }}` would otherwise exhaust memory or time before anything is rendered."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
+            raise jinja2.sandbox.SecurityError("exponent too large")
+        if operator == "*":
+            sized, count = (left, right) if isinstance(right, int) else (right, left)
+            if (isinstance(sized, (str, list, tuple)) and isinstance(count, int)
+                    and len(sized) * count > _MAX_PRODUCT):
+                raise jinja2.sandbox.SecurityError("repetition too large")
+        return super().call_binop(context, operator, left, right)
+
+
 @cache
-def _environment() -> jinja2.Environment:
-    # copier renders with these filters (regex_search, to_nice_yaml, ...); validators rely on them.
-    return jinja2.Environment(
+def _environment() -> jinja2.sandbox.SandboxedEnvironment:
+    # Sandboxed, as copier renders: a template's defaults and validators are evaluated before
+    # copier's own trust check, so `{{ cycler.__init__.__globals__.os.popen(...) }}` must not
+    # reach Python. copier renders with these filters (regex_search, to_nice_yaml, ...).
+    return _Sandbox(
         extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
         undefined=jinja2.ChainableUndefined,
     )
 
 
-def render(value: Any, context: dict[str, Any]) -> Any:
-    """Render a Jinja string against the answers so far; anything else is returned as is."""
+def render(value: Any, context: dict[str, Any], question: str = "") -> Any:
+    """Render a Jinja string against the answers so far; anything else is returned as is.
+
+    Raises TemplateExpressionError (naming the question) when the template's Jinja is broken or
+    does something the sandbox forbids.
+    """
     if isinstance(value, str) and ("{{" in value or "{%" in value):
-        return _environment().from_string(value).render(**context)
+        try:
+            return _environment().from_string(value).render(**context)
+        except Exception as error:
+            # The template's code failing in any way (a sandbox refusal, 1/0, 'a' + 1): one line
+            # naming the question, not a traceback.
+            raise TemplateExpressionError(question, error.__class__.__name__) from None
     return value
 
 
@@ -53,11 +87,14 @@ def is_active(question: Question, context: dict[str, Any]) -> bool:
     """Whether copier would ask (and record) this question given the answers so far."""
     if isinstance(question.when, bool):
         return question.when
-    return to_bool(render(question.when, context))
+    try:
+        return to_bool(render(question.when, context, question.name))
+    except ValueError:
+        raise TemplateExpressionError(question.name, "`when` is not true or false") from None
 
 
 def default(question: Question, context: dict[str, Any]) -> Any:
-    return cast(question, render(question.default, context), source="default")
+    return cast(question, render(question.default, context, question.name), source="default")
 
 
 def cast(question: Question, value: Any, source: str = "--data") -> Any:
@@ -105,6 +142,7 @@ def validate(question: Question, value: Any, context: dict[str, Any],
             raise InvalidAnswer(question.name, value,
                                 "one of " + ", ".join(str(a) for a in allowed), source)
     if question.validator:
-        message = render(question.validator, {**context, question.name: value}).strip()
+        message = render(question.validator, {**context, question.name: value}, question.name)
+        message = str(message).strip()
         if message:
             raise InvalidAnswer(question.name, value, message, source)

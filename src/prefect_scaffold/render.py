@@ -1,4 +1,5 @@
-"""Render a template into a destination atomically: stage in a temporary folder, then swap in.
+"""Render a template into a destination atomically: stage in a temporary folder, then swap in
+(staging.py).
 
 A failed or interrupted render leaves the destination exactly as it was. Without `force`, only a
 missing or empty destination is accepted; with it, files the template produces are overwritten and
@@ -14,10 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
-from .errors import DestinationRefused, UntrustedTemplate
+from .destination import check_destination, normalise
+from .errors import DestinationRefused, TemplateRefused, UntrustedTemplate
 from .sources import TemplateSource
+from .staging import locked, signals_deferred, stages_inside, swap_in
+
+__all__ = ["RenderResult", "check_destination", "render"]
 
 
 @dataclass(frozen=True)
@@ -27,72 +33,86 @@ class RenderResult:
     written: bool  #: False for a dry run
 
 
-def _nearest_existing(path: Path) -> Path:
-    while not path.exists():
-        path = path.parent
-    return path
-
-
-def check_destination(destination: Path, *, force: bool) -> None:
-    """Refuse destinations we must not write into; raises DestinationRefused."""
-    destination = destination.absolute()
-    if destination.exists() and not destination.is_dir():
-        raise DestinationRefused(destination, "is a file", "choose a directory")
-    protected = {Path("/"), Path.home().absolute(), _checkout_root()}
-    if destination in protected and not force:
-        raise DestinationRefused(destination, "is /, your home directory or prefect-scaffold's "
-                                 "own checkout", "choose a new directory (or pass --force)")
-    if destination.is_dir() and any(destination.iterdir()) and not force:
-        raise DestinationRefused(destination, "exists and is not empty",
-                                 "choose a new directory, or pass --force to overwrite "
-                                 "the template's files in it")
-    existing = _nearest_existing(destination)
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise DestinationRefused(destination, f"{existing} is not writable",
-                                 "choose a directory you can write to")
-
-
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
-def _checkout_root() -> Path:
-    return Path(__file__).resolve().parents[2]
-
-
 def render(source: TemplateSource, answers: dict[str, Any], destination: Path, *,
            force: bool = False, dry_run: bool = False, trust: bool = False) -> RenderResult:
     """Render `source` with `answers` (already validated) into `destination`."""
+    check_destination(destination, force=force)
+    destination = normalise(destination)
+    if dry_run:
+        return _staged(source, answers, destination, trust, parent=None, swap=False)
+    with locked(destination):
+        check_destination(destination, force=force)  # again: it may have changed meanwhile
+        parent = destination if stages_inside(destination) else destination.parent
+        return _staged(source, answers, destination, trust, parent=parent, swap=True)
+
+
+def _staged(source: TemplateSource, answers: dict[str, Any], destination: Path, trust: bool, *,
+            parent: Path | None, swap: bool) -> RenderResult:
+    """Render into a staging folder (beside the destination, so a rename can move it in)."""
+    staging: Path | None = None
+    try:
+        with signals_deferred():  # made and remembered for the `finally` without a gap
+            try:
+                staging = Path(tempfile.mkdtemp(prefix=".prefect-scaffold-", dir=parent))
+            except OSError as error:
+                raise DestinationRefused(destination, f"cannot write in {parent} "
+                                         f"({error.strerror})",
+                                         "choose a directory you can write to") from None
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the project should not be
+        _copy(source, answers, staging, trust)
+        answers_file = source.template.settings.get("_answers_file", ".copier-answers.yml")
+        _verify_answers_file(source, staging / answers_file)
+        files = tuple(sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file()))
+        if swap:
+            swap_in(staging, destination, answers_file)
+        return RenderResult(destination, files, written=swap)
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _copy(source: TemplateSource, answers: dict[str, Any], staging: Path, trust: bool) -> None:
     # imported here: copier is slow to import and only `new` and `update` need it
     from copier import run_copy
-    from copier.errors import UnsafeTemplateError
+    from copier.errors import CopierError, UnsafeTemplateError
 
-    destination = destination.absolute()
-    check_destination(destination, force=force)
-    staging_parent = _nearest_existing(destination.parent)
     try:
-        staging = Path(tempfile.mkdtemp(prefix=".prefect-scaffold-", dir=staging_parent))
-    except OSError as error:
-        raise DestinationRefused(destination, f"cannot write in {staging_parent} "
-                                 f"({error.strerror})", "choose a directory you can write to"
-                                 ) from None
-    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the project should not be
+        run_copy(source.url, staging, data=answers, defaults=True, quiet=True,
+                 overwrite=True, unsafe=trust, vcs_ref=source.vcs_ref)
+    except KeyboardInterrupt:
+        raise
+    except UnsafeTemplateError:
+        raise UntrustedTemplate(f"--template-source {source.url}") from None
+    except CopierError as error:  # copier's own refusals: forbidden paths, bad config, tasks
+        raise TemplateRefused(source.url, str(error).splitlines()[0] if str(error)
+                              else error.__class__.__name__) from None
+    except jinja2.TemplateError as error:  # a broken file in the template
+        raise TemplateRefused(source.url, f"its Jinja failed: {error.__class__.__name__}"
+                              ) from None
+    except OSError as error:  # a file name too long, a disk full
+        raise TemplateRefused(source.url, f"a file could not be written: {error.strerror}"
+                              ) from None
+    if source.bundled:
+        _record_cached_source(source, staging)
+
+
+def _verify_answers_file(source: TemplateSource, path: Path) -> None:
+    """The staged render is whole: its answers file (bundled templates always write one) reads
+    back as a mapping."""
+    if not source.bundled and not path.exists():
+        return
     try:
-        try:
-            run_copy(source.url, staging, data=answers, defaults=True, quiet=True,
-                     overwrite=True, unsafe=trust, vcs_ref=source.vcs_ref)
-        except UnsafeTemplateError:
-            raise UntrustedTemplate(f"--template-source {source.url}") from None
-        if source.bundled:
-            _record_cached_source(source, staging)
-        files = tuple(sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file()))
-        if not dry_run:
-            _swap_in(staging, destination)
-        return RenderResult(destination, files, written=not dry_run)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        recorded = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        recorded = None
+    if not isinstance(recorded, dict):
+        raise TemplateRefused(source.url, f"it wrote no readable {path.name}")
 
 
 def _record_cached_source(source: TemplateSource, staging: Path) -> None:
@@ -107,18 +127,3 @@ def _record_cached_source(source: TemplateSource, staging: Path) -> None:
     answers = {"_commit": tag, "_src_path": str(repo),
                **{k: v for k, v in recorded.items() if k not in ("_commit", "_src_path")}}
     answers_file.write_text(header + yaml.safe_dump(answers, sort_keys=False, allow_unicode=True))
-
-
-def _swap_in(staging: Path, destination: Path) -> None:
-    if destination.is_dir() and not any(destination.iterdir()):
-        destination.rmdir()
-    if not destination.exists():
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        staging.rename(destination)  # one atomic step: the project appears whole or not at all
-        return
-    for source in sorted(staging.rglob("*")):
-        target = destination / source.relative_to(staging)
-        if source.is_dir():
-            target.mkdir(exist_ok=True)
-        else:
-            os.replace(source, target)

@@ -8,7 +8,7 @@ only module that talks to a person); without it, a missing answer is an error na
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,15 +75,23 @@ def new(destination: Path, *, tree_answers: Mapping[str, Answer] | None = None,
         template: str | None = None, data: Mapping[str, Any] | None = None,
         data_file: Path | None = None, use_defaults: bool = False, interactive: bool = False,
         force: bool = False, dry_run: bool = False, template_source: str | None = None,
-        vcs_ref: str | None = None, trust: bool = False) -> NewResult:
+        vcs_ref: str | None = None, trust: bool = False,
+        notify: Callable[[str], None] = lambda line: None) -> NewResult:
     """Choose a template (the tree, `template` or a team's `template_source`), resolve its
     answers (--data over --data-file over the tree's implied answers over team defaults over
-    the template's defaults, or prompts) and render it into `destination`."""
+    the template's defaults, or prompts) and render it into `destination`.
+
+    `notify` receives the lines a person should read as they happen: trust granted by copier's
+    settings, and which team-defaults files supplied which answers.
+    """
     from . import prompts, sources, team_defaults
-    from .answers import layer, read_data_file, resolve
+    from . import trust as trust_policy
+    from .answers import layer, read_data_file, refuse_secrets, resolve
     from .registry import template_names
     from .render import check_destination, render
 
+    refuse_secrets({"--template": template, "--template-source": template_source,
+                    "--vcs-ref": vcs_ref}, source="")  # before any error could echo them
     check_destination(destination, force=force)  # refuse before asking anything
     tree_answers = dict(tree_answers or {})
     interactive = interactive and not use_defaults
@@ -104,12 +112,16 @@ def new(destination: Path, *, tree_answers: Mapping[str, Answer] | None = None,
         source = sources.bundled(template)  # an unknown name is refused before the tree
         path = path_for_template(template, tree_answers)
     spec = source.template
+    if note := trust_policy.decide(spec, source.url, trust=trust):  # before any of its Jinja
+        notify(note)
+    team = team_defaults.load(spec.name, Path.cwd())
     implied = path.presets() if path is not None else {}
-    given = layer(spec, dict(data or {}), read_data_file(data_file) if data_file else {},
-                  team_defaults.load(spec.name, Path.cwd()),
+    given = layer(spec, dict(data or {}), read_data_file(data_file) if data_file else {}, team,
                   implied=implied, implied_source=" ".join(path.flags) if path else "")
     collected = resolve(spec, given, use_defaults=use_defaults,
                         prompt=prompts.ask_template_question if interactive else None)
+    for line in team_defaults.describe(team, {k: g.source for k, g in given.items()}):
+        notify(line)  # these files change answers: always say which, and which not
     if path is not None and spec.question("decision_path"):
         collected["decision_path"] = path.as_answers()
     result = render(source, collected, destination, force=force, dry_run=dry_run, trust=trust)

@@ -15,17 +15,24 @@ repo) over the user-level `$XDG_CONFIG_HOME/prefect-scaffold/config.toml`. In ea
 `--data` and `--data-file` beat both files; both files beat the templates' own defaults. A key in
 `[defaults]` that the chosen template does not ask is skipped (it may be for another template); in
 `[templates.<name>]` it is an error.
+
+Because these files change answers silently (a registry, an API URL), the search for the project
+file stops at the git repository's root or the home directory, a file another user could have
+written (owned by them, or writable by everyone) is ignored with a warning, and `new` prints which
+files supplied which answers.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidDataFile
+from .errors import InvalidTeamDefaults
+from .limits import read_capped
 
 PROJECT_FILE = "prefect-scaffold.toml"
 
@@ -35,6 +42,7 @@ class TeamDefaults:
     source: str  #: the file, as errors name it
     values: dict[str, Any]
     strict: dict[str, Any]  #: the [templates.<name>] part: every key must be a question
+    ignored: str = ""  #: why the file was not used (values are then empty)
 
 
 def user_config() -> Path:
@@ -43,10 +51,24 @@ def user_config() -> Path:
 
 
 def project_config(start: Path) -> Path | None:
+    """The nearest project file from `start` up to the git root or home, whichever comes first."""
+    home = Path.home().absolute()
     for folder in [start.absolute(), *start.absolute().parents]:
         if (folder / PROJECT_FILE).is_file():
             return folder / PROJECT_FILE
+        if folder == home or (folder / ".git").exists():
+            break
     return None
+
+
+def _written_by_others(path: Path) -> str:
+    """Why another user could have written `path`, or "" when only we (or root) could."""
+    info = path.stat()
+    if info.st_uid not in (os.getuid(), 0):
+        return f"owned by another user (uid {info.st_uid})"
+    if info.st_mode & stat.S_IWOTH:
+        return "writable by every user"
+    return ""
 
 
 def load(template: str, cwd: Path) -> list[TeamDefaults]:
@@ -55,13 +77,29 @@ def load(template: str, cwd: Path) -> list[TeamDefaults]:
     for path in (user_config(), project_config(cwd)):
         if path is None or not path.is_file():
             continue
+        if reason := _written_by_others(path):
+            layers.append(TeamDefaults(str(path), {}, {}, ignored=f"ignored: it is {reason}"))
+            continue
+        text = read_capped(path, InvalidTeamDefaults)
         try:
-            config = tomllib.loads(path.read_text())
+            config = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
-            raise InvalidDataFile(path, f"is not valid TOML ({error})") from None
+            raise InvalidTeamDefaults(path, f"is not valid TOML ({error})") from None
         general = config.get("defaults", {})
         specific = config.get("templates", {}).get(template, {})
         if not isinstance(general, dict) or not isinstance(specific, dict):
-            raise InvalidDataFile(path, "[defaults] and [templates.<name>] must be tables")
+            raise InvalidTeamDefaults(path, "[defaults] and [templates.<name>] must be tables")
         layers.append(TeamDefaults(str(path), {**general, **specific}, specific))
     return layers
+
+
+def describe(layers: list[TeamDefaults], used: dict[str, str]) -> list[str]:
+    """One line per team file: the answers it supplied (`used`: key -> source) or why ignored."""
+    lines = []
+    for layer in layers:
+        keys = [key for key, source in used.items() if source == layer.source]
+        if layer.ignored:
+            lines.append(f"team defaults {layer.source}: {layer.ignored}")
+        elif keys:
+            lines.append(f"team defaults {layer.source}: {', '.join(keys)}")
+    return lines
