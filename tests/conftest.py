@@ -16,7 +16,9 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# ../shared beside the clone (as CI has it); a worktree elsewhere names it in PREFECT_SCAFFOLD_SHARED.
+SHARED = Path(os.environ.get("PREFECT_SCAFFOLD_SHARED")
+              or Path(__file__).resolve().parents[1].parent / "shared")
 
 
 @pytest.fixture(scope="session")
