@@ -247,6 +247,16 @@ def test_the_worker_job_is_strictly_valid_kubernetes(case):
         assert "imagePullSecrets" not in pod
 
 
+@pytest.mark.parametrize("field", ["parallelism", "completions"])
+def test_the_worker_refuses_more_than_one_pod_per_run_as_the_readme_says(case, field):
+    _, project, _ = case
+    template = load_base_job_template(project)
+    template["job_configuration"]["job_manifest"]["spec"][field] = 2
+    with pytest.raises(ValueError, match="Job is missing required attributes"):
+        worker_job_manifest(template, _resolved_job_variables(project))
+    assert "Keep both at 1" in (project / "README.md").read_text()
+
+
 def test_prefects_default_template_would_fail_strict_validation(case):
     """Why we ship a fixed template: the default puts Job fields into the pod spec."""
     _, project, _ = case
