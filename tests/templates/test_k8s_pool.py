@@ -50,7 +50,7 @@ CASES: dict[str, dict[str, Any]] = {
     "private": dict(prefect_api="self-hosted", prefect_api_auth=True,
                     image_pull_secret="registry-credentials", code_storage="git",
                     git_token_secret_block="github-token", platform="linux/arm64",
-                    image_registry="123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+                    image_registry="ghcr.io/acme",
                     cpu_request="250m", cpu_limit="1", memory_request="1Gi", memory_limit="1Gi"),
 }
 
@@ -503,6 +503,25 @@ def test_readme_explains_the_commands_and_the_template_owner(case):
     for row in rows:
         path = row.split("`")[1]
         assert (project / path).exists(), path
+
+
+def test_readme_names_every_variable_the_install_script_needs_before_running_it(case):
+    """Followed top to bottom, the README exports each variable the script insists on, then runs
+    it; the secrets CI needs are named where the workflow is explained."""
+    _, project, answers = case
+    readme = (project / "README.md").read_text()
+    script = (project / "scripts" / "install-worker.sh").read_text()
+    required = re.findall(r'\[ -n "\$\{([A-Z_]+):-\}" \]', script)
+    if answers.get("git_token_secret_block"):
+        required.append("GIT_ACCESS_TOKEN")  # needed until the block exists
+    deploy = readme.split("## Deploy")[1]
+    run_at = deploy.index("\nscripts/install-worker.sh\n")
+    exports = [line for line in deploy[:run_at].splitlines() if line.startswith("export ")]
+    names = set(re.findall(r"\b([A-Z_]+)=", "\n".join(exports)))
+    assert set(required) <= names, (required, names)
+    workflow = (project / ".github" / "workflows" / "deploy.yml").read_text()
+    for name in re.findall(r"\$\{\{ secrets\.([A-Z_]+) \}\}", workflow):
+        assert f"`{name}`" in deploy, name
 
 
 # --- bad input --------------------------------------------------------------------------------
