@@ -518,6 +518,10 @@ def test_readme_names_every_variable_the_install_script_needs_before_running_it(
     exports = [line for line in deploy[:run_at].splitlines() if line.startswith("export ")]
     names = set(re.findall(r"\b([A-Z_]+)=", "\n".join(exports)))
     assert set(required) <= names, (required, names)
+    if answers["image_registry"].startswith("ghcr.io"):  # private by default on GHCR
+        assert "make the package public" in deploy.replace("\n", " ").lower()
+    if answers.get("prefect_api_auth"):  # CI reaches the server from outside the cluster
+        assert "not reachable from there" in deploy.replace("\n", " ")
     workflow = (project / ".github" / "workflows" / "deploy.yml").read_text()
     for name in re.findall(r"\$\{\{ secrets\.([A-Z_]+) \}\}", workflow):
         assert f"`{name}`" in deploy, name
