@@ -72,3 +72,45 @@ def test_a_base_job_template_whose_defaults_cannot_run(project: Project) -> None
     assert finding.file.endswith("k8s/base-job-template.json")
     assert finding.line == yaml_line(root, '"cpu_limit": {', "k8s/base-job-template.json")
     assert "cpu_request 2 exceeds cpu_limit 1 (defaults)" in finding.message
+
+
+def test_the_workers_own_resources_in_helm_values(project: Project) -> None:
+    values = """\
+    worker:
+      config:
+        workPool: k8s
+      resources:
+        requests:
+          cpu: "2"
+          memory: 256Mi
+        limits:
+          cpu: 1000m
+          memory: 1Gi
+    """
+    root = project(**{"helm__values.yaml": values})
+    findings = [f for f in check(root).findings if f.rule == "requests-limits"]
+    assert [(f.file.endswith("helm/values.yaml"), f.line) for f in findings] == [
+        (True, yaml_line(root, "cpu: 1000m", "helm/values.yaml"))]
+    assert "worker.resources: cpu request 2 exceeds its limit 1000m" in findings[0].message
+
+
+def test_container_resources_in_a_manifest(project: Project) -> None:
+    manifest = """\
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: etl
+    spec:
+      containers:
+        - name: etl
+          image: ghcr.io/acme/etl:1
+          resources:
+            requests:
+              memory: 2Gi
+            limits:
+              memory: 1Gi
+    """
+    root = project(**{"k8s__pod.yaml": manifest})
+    (finding,) = [f for f in check(root).findings if f.rule == "requests-limits"]
+    assert finding.line == yaml_line(root, "memory: 1Gi", "k8s/pod.yaml")
+    assert "memory request 2Gi exceeds its limit 1Gi" in finding.message

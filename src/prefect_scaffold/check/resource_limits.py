@@ -1,8 +1,9 @@
 """Kubernetes requests above limits: the API server refuses such a pod, so every flow run fails.
 
 No schema sees it (each value is a valid quantity on its own), so the job variables of each
-deployment are compared with the defaults of the pool's base job template they fall back to, and a
-base job template's own defaults are compared too. Quantities compare by value (`500m` < `1`,
+deployment are compared with the defaults of the pool's base job template they fall back to, a
+base job template's own defaults are compared too, and so is every `resources` block of Helm
+values and Kubernetes manifests (the worker's own pod). Quantities compare by value (`500m` < `1`,
 `512Mi` < `1Gi`), as https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
 defines them.
 """
@@ -87,3 +88,36 @@ def check_template_limits(doc: Document, file: str) -> list[Finding]:
     return [Finding(file, doc.line(("variables", "properties", f"{resource}_limit")), RULE,
                     "error", message)
             for resource, message in _compare(_defaults(variables), " (defaults)")]
+
+
+def check_resources_blocks(doc: Document, file: str) -> list[Finding]:
+    """Every `resources: {requests, limits}` in Helm values or a manifest (containers, worker)."""
+    findings = []
+    for path, resources in _resources_blocks(doc.data, ()):
+        requests, limits = resources["requests"], resources["limits"]
+        for resource in ("cpu", "memory"):
+            request = parse_quantity(requests.get(resource))
+            limit = parse_quantity(limits.get(resource))
+            if request is not None and limit is not None and request > limit:
+                where = ".".join(str(part) for part in path)
+                findings.append(Finding(
+                    file, doc.line((*path, "limits", resource)), RULE, "error",
+                    f"{where}: {resource} request {requests[resource]} exceeds its limit "
+                    f"{limits[resource]}: Kubernetes refuses a pod whose request is above its "
+                    "limit"))
+    return findings
+
+
+def _resources_blocks(data: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], dict]]:
+    found: list[tuple[tuple[Any, ...], dict]] = []
+    if isinstance(data, dict):
+        block = data.get("resources")
+        if isinstance(block, dict) and isinstance(block.get("requests"), dict) \
+                and isinstance(block.get("limits"), dict):
+            found.append(((*path, "resources"), block))
+        for key, value in data.items():
+            found += _resources_blocks(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += _resources_blocks(value, (*path, index))
+    return found
