@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from prefect_scaffold._cli import app
 from prefect_scaffold.registry import get_template
-from tests.helpers.projects import render_template
+from tests.helpers.projects import answers_for, render_template
 
 CHART_VERSION = get_template("k8s_pool").question("helm_chart_version").default
 
@@ -65,13 +65,11 @@ def test_cross_field_refusals_name_both_values(data, message, tmp_path):
 @pytest.mark.parametrize(("request_", "limit"), [
     ("500m", "1"), ("1", "1000m"), ("512Mi", "1Gi"), ("1G", "1Gi"), ("0.5", "500m"),
     ("1Gi", "1Gi"), ("100M", "0.1G"), ("1024Ki", "1Mi")])
-def test_requests_up_to_the_limit_are_accepted(request_, limit, tmp_path):
-    """Quantities compare by value, not by spelling."""
+def test_requests_up_to_the_limit_are_accepted(request_, limit):
+    """Quantities compare by value, not by spelling (validated as `new --data` does)."""
     kind = "memory" if request_[-1] in "iGM" or limit[-1] in "iGM" else "cpu"
-    result = CliRunner().invoke(app, [
-        "new", str(tmp_path / "repo"), "--template", "k8s_pool", "--defaults",
-        "--data", f"{kind}_request={request_}", "--data", f"{kind}_limit={limit}"])
-    assert result.exit_code == 0, result.output
+    answers = answers_for("k8s_pool", **{f"{kind}_request": request_, f"{kind}_limit": limit})
+    assert (answers[f"{kind}_request"], answers[f"{kind}_limit"]) == (request_, limit)
 
 
 def test_the_pinned_chart_is_published_and_unchanged(prefect_worker_charts):
