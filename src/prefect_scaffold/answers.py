@@ -125,8 +125,14 @@ def resolve(template: Template, given: dict[str, Given], *, use_defaults: bool,
     for question in template.questions:
         if question.computed or not questions.is_active(question, context):
             if question.name in given:  # not rendered, but a pasted key is still refused
-                questions.refuse_secret(question, given[question.name].value,
-                                        given[question.name].source)
+                item = given[question.name]
+                questions.refuse_secret(question, item.value, item.source)
+                if item.source == "--data" and not question.computed:
+                    # Asked for on the command line, yet these answers never use it: say so
+                    # rather than render a project without what the user asked for.
+                    condition = str(question.when).strip().removeprefix("{{").removesuffix("}}")
+                    raise InvalidAnswer(question.name, item.value,
+                                        f"only applies when {condition.strip()}", item.source)
             if question.default is not None:
                 context[question.name] = questions.default(question, context)
             continue

@@ -5,6 +5,7 @@ submit built from what the server stored and strictly validated, and the project
 from __future__ import annotations
 
 import datetime
+import json
 import subprocess
 
 import pytest
@@ -12,6 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from prefect_scaffold._cli import app
+from tests.helpers.helm import script_helm_install, template_and_lint_args
 from tests.helpers.k8s_job import load_base_job_template, strict_errors, worker_job_manifest
 from tests.helpers.prefect_deploy import deploy, unknown_job_variables
 from tests.helpers.projects import project_env, render_template, run_in_project
@@ -102,3 +104,115 @@ def test_the_rendered_projects_own_checks_pass(default_project):
     assert "passed" in tests.stdout and "failed" not in tests.stdout
     lint = run_in_project(default_project, "ruff", "check", ".")
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+# --- the published chart, rendered by a real helm, over every option combination ----------------
+
+APIS = {"cloud": dict(prefect_api="cloud"),
+        "self-hosted": dict(prefect_api="self-hosted"),
+        "self-hosted-auth": dict(prefect_api="self-hosted", prefect_api_auth=True)}
+CODE = {"image": dict(code_storage="image"),
+        "git": dict(code_storage="git", git_token_secret_block="github-token")}
+PULL = {"public": dict(image_pull_secret=""),
+        "pull-secret": dict(image_pull_secret="registry-credentials")}
+COMBOS = {f"{a}-{c}-{p}": {**APIS[a], **CODE[c], **PULL[p]}
+          for a in APIS for c in CODE for p in PULL}
+AUTH_STRING = "admin:the-value-of-the-secret"  # what the worker reads from prefect-api-auth
+
+
+@pytest.fixture(scope="module", params=list(COMBOS))
+def combo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, helm,
+          prefect_worker_charts):
+    """One rendered project per combination, and the manifests `helm template` makes of it with
+    the flags scripts/install-worker.sh passes to `helm upgrade --install`."""
+    project = tmp_path_factory.mktemp(request.param) / "flows"
+    render_template("k8s_pool", project, **COMBOS[request.param])
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    install = script_helm_install((project / "scripts" / "install-worker.sh").read_text())
+    chart = prefect_worker_charts / f"prefect-worker-{install[install.index('--version') + 1]}.tgz"
+    assert chart.is_file(), f"the install script pins a chart we do not have: {chart.name}"
+    template_args, lint_args = template_and_lint_args(install, chart)
+    rendered = subprocess.run([str(helm), *template_args], cwd=project, capture_output=True,
+                              text=True, timeout=120, check=False)
+    assert rendered.returncode == 0, rendered.stderr
+    manifests = [doc for doc in yaml.safe_load_all(rendered.stdout) if doc]
+    return project, answers, manifests, lint_args
+
+
+def _worker_container(manifests: list[dict]) -> dict:
+    (deployment,) = [m for m in manifests if m["kind"] == "Deployment"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def test_the_chart_lints_strictly_with_our_values(combo, helm):
+    project, _, _, lint_args = combo
+    linted = subprocess.run([str(helm), *lint_args], cwd=project, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert "1 chart(s) linted, 0 chart(s) failed" in linted.stdout
+
+
+def test_every_chart_manifest_is_strictly_valid_kubernetes(combo):
+    import kubernetes_validate
+
+    _, answers, manifests, _ = combo
+    assert sorted(m["kind"] for m in manifests) == [
+        "Deployment", "Role", "RoleBinding", "ServiceAccount"]
+    for manifest in manifests:
+        kubernetes_validate.validate(manifest, "1.33", strict=True)  # raises on any error
+        assert manifest["metadata"]["namespace"] == answers["namespace"]
+
+
+def test_the_worker_talks_to_the_chosen_api_with_secrets_by_reference(combo):
+    _, answers, manifests, _ = combo
+    (deployment,) = [m for m in manifests if m["kind"] == "Deployment"]
+    pod = deployment["spec"]["template"]["spec"]
+    # One owner of the base job template: no init container syncing a copy from the chart.
+    assert "initContainers" not in pod
+    container = _worker_container(manifests)
+    from importlib.metadata import version  # the worker runs the Prefect this scaffold pins
+
+    assert container["image"] == (
+        f"prefecthq/prefect:{version('prefect')}-python{answers['python_version']}-kubernetes")
+    env = {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
+    args = container["args"]
+    assert args[args.index("--pool") + 1] == answers["work_pool_name"]
+    assert args[args.index("--type") + 1] == "kubernetes"
+    if answers["prefect_api"] == "cloud":
+        assert env["PREFECT_API_KEY"] == {
+            "secretKeyRef": {"name": "prefect-api-key", "key": "key"}}
+    else:
+        assert env["PREFECT_API_URL"] == answers["prefect_api_url"]
+    if answers.get("prefect_api_auth"):
+        assert env["PREFECT_API_AUTH_STRING"] == {
+            "secretKeyRef": {"name": "prefect-api-auth", "key": "auth-string"}}
+        assert env["PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_AUTH_STRING_SECRET_NAME"] == (
+            "prefect-api-auth")
+    else:
+        assert "PREFECT_API_AUTH_STRING" not in env
+
+
+def test_the_flow_run_job_is_strictly_valid_and_pulls_and_authenticates(combo):
+    project, answers, manifests, _ = combo
+    # The worker's environment as the chart sets it, with each Secret's value filled in.
+    worker_env = {e["name"]: e.get("value") or AUTH_STRING
+                  for e in _worker_container(manifests)["env"]
+                  if e["name"].startswith(("PREFECT_API_AUTH", "PREFECT_INTEGRATIONS_"))}
+    config = yaml.safe_load((project / "prefect.yaml").read_text())["deployments"][0]
+    variables = dict(config["work_pool"]["job_variables"], image=IMAGE)
+    job = worker_job_manifest(load_base_job_template(project), variables, worker_env)
+    assert strict_errors(job) == {}
+    pod = job["spec"]["template"]["spec"]
+    assert job["spec"]["ttlSecondsAfterFinished"] == 86400
+    if answers["image_pull_secret"]:
+        assert pod["imagePullSecrets"] == [{"name": answers["image_pull_secret"]}]
+    else:
+        assert "imagePullSecrets" not in pod
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    if answers.get("prefect_api_auth"):
+        assert env["PREFECT_API_AUTH_STRING"] == {"name": "PREFECT_API_AUTH_STRING", "valueFrom": {
+            "secretKeyRef": {"name": "prefect-api-auth", "key": "auth-string"}}}
+        assert AUTH_STRING not in json.dumps(job)  # by reference, never the value
+    else:
+        assert "PREFECT_API_AUTH_STRING" not in env

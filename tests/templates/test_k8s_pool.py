@@ -3,9 +3,11 @@ the prefect.yaml model, the prefect-worker chart's values.schema.json, the stric
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -43,6 +45,12 @@ CASES: dict[str, dict[str, Any]] = {
                         code_storage="git", schedule="", interval_minutes=30,
                         image_registry="registry.example.com:5000/team", image_name="etl/jobs",
                         cpu_request="", memory_request="", memory_limit=""),
+    # What a real team adds: a private image, a server with basic auth, a private repository.
+    "private": dict(prefect_api="self-hosted", prefect_api_auth=True,
+                    image_pull_secret="registry-credentials", code_storage="git",
+                    git_token_secret_block="github-token", platform="linux/arm64",
+                    image_registry="ghcr.io/acme",
+                    cpu_request="250m", cpu_limit="1", memory_request="1Gi", memory_limit="1Gi"),
 }
 
 
@@ -167,8 +175,16 @@ def test_helm_values_talk_to_the_chosen_api(case):
         assert "selfHostedServerApiConfig" not in worker
     else:
         assert worker["apiConfig"] == "selfHostedServer"
-        assert worker["selfHostedServerApiConfig"] == {"apiUrl": answers["prefect_api_url"]}
+        expected = {"apiUrl": answers["prefect_api_url"]}
+        if answers.get("prefect_api_auth"):
+            expected["basicAuth"] = {"enabled": True, "existingSecret": "prefect-api-auth"}
+        assert worker["selfHostedServerApiConfig"] == expected
         assert "cloudApiConfig" not in worker
+    # An exact Prefect release: the one this scaffold is tested with (uv.lock), never a moving tag.
+    from importlib.metadata import version
+
+    assert worker["image"]["prefectTag"] == (
+        f"{version('prefect')}-python{answers['python_version']}-kubernetes")
 
 
 def test_one_namespace_everywhere(case):
@@ -197,6 +213,9 @@ def test_base_job_template_is_prefects_default_with_the_job_spec_fix(case):
     for key in ("service_account_name", "cpu_request", "cpu_limit", "memory_request",
                 "memory_limit"):
         variables[key]["default"] = answers[key] or None
+    variables["finished_job_ttl"]["default"] = 86400  # finished Jobs do not pile up
+    if answers["image_pull_secret"]:
+        pod_spec["imagePullSecrets"] = [{"name": answers["image_pull_secret"]}]
     assert ours == expected
 
 
@@ -220,6 +239,21 @@ def test_the_worker_job_is_strictly_valid_kubernetes(case):
         assert pod["serviceAccountName"] == answers["service_account_name"]
     else:
         assert "serviceAccountName" not in pod
+    assert job["spec"]["ttlSecondsAfterFinished"] == 86400
+    if answers["image_pull_secret"]:
+        assert pod["imagePullSecrets"] == [{"name": answers["image_pull_secret"]}]
+    else:
+        assert "imagePullSecrets" not in pod
+
+
+@pytest.mark.parametrize("field", ["parallelism", "completions"])
+def test_the_worker_refuses_more_than_one_pod_per_run_as_the_readme_says(case, field):
+    _, project, _ = case
+    template = load_base_job_template(project)
+    template["job_configuration"]["job_manifest"]["spec"][field] = 2
+    with pytest.raises(ValueError, match="Job is missing required attributes"):
+        worker_job_manifest(template, _resolved_job_variables(project))
+    assert "Keep both at 1" in (project / "README.md").read_text()
 
 
 def test_prefects_default_template_would_fail_strict_validation(case):
@@ -238,11 +272,64 @@ def test_deploy_workflow_builds_and_deploys_on_main(case):
     assert job["env"]["PREFECT_API_URL"] == "${{ secrets.PREFECT_API_URL }}"
     if answers["prefect_api"] == "cloud":
         assert job["env"]["PREFECT_API_KEY"] == "${{ secrets.PREFECT_API_KEY }}"
+    if answers.get("prefect_api_auth"):
+        assert job["env"]["PREFECT_API_AUTH_STRING"] == "${{ secrets.PREFECT_API_AUTH_STRING }}"
+    else:
+        assert "PREFECT_API_AUTH_STRING" not in job["env"]
     runs = [step["run"] for step in job["steps"] if "run" in step]
     assert runs[-1] == "uv run prefect --no-prompt deploy --all"
     assert any("--base-job-template k8s/base-job-template.json --overwrite" in r for r in runs)
-    login = next(s for s in job["steps"] if s.get("uses", "").startswith("docker/login-action"))
-    assert login["with"]["registry"] == answers["image_registry"].split("/")[0]
+    assert _registry_login(job["steps"]) == _expected_login(answers["image_registry"])
+
+
+def _registry_login(steps: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """The steps between setting up buildx and setting up uv: the registry login."""
+    uses = [s.get("uses", "") for s in steps]
+    start, end = uses.index("docker/setup-buildx-action@v3"), uses.index("astral-sh/setup-uv@v6")
+    return [(s["uses"], s.get("with", {})) for s in steps[start + 1:end]]
+
+
+def _expected_login(registry: str) -> list[tuple[str, dict[str, Any]]]:
+    host = registry.split("/")[0]
+    if host == "ghcr.io":
+        return [("docker/login-action@v3", {"registry": "ghcr.io", "username": "${{ github.actor }}",
+                                            "password": "${{ secrets.GITHUB_TOKEN }}"})]
+    if ".dkr.ecr." in host:
+        return [("aws-actions/configure-aws-credentials@v4", {
+                    "role-to-assume": "${{ vars.AWS_ROLE_ARN }}", "aws-region": host.split(".")[3]}),
+                ("aws-actions/amazon-ecr-login@v2", {})]
+    if host.endswith("-docker.pkg.dev"):
+        return [("google-github-actions/auth@v2", {
+                    "token_format": "access_token",
+                    "workload_identity_provider": "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
+                    "service_account": "${{ vars.GCP_SERVICE_ACCOUNT }}",
+                    "credentials_json": "${{ secrets.GCP_CREDENTIALS_JSON }}"}),
+                ("docker/login-action@v3", {"registry": host, "username": "oauth2accesstoken",
+                                            "password": "${{ steps.gcp.outputs.access_token }}"})]
+    return [("docker/login-action@v3", {"registry": host,
+                                        "username": "${{ secrets.REGISTRY_USERNAME }}",
+                                        "password": "${{ secrets.REGISTRY_PASSWORD }}"})]
+
+
+@pytest.mark.parametrize("registry", ["ghcr.io/acme", "123456789012.dkr.ecr.us-east-2.amazonaws.com",
+                                      "europe-west1-docker.pkg.dev/acme-prod/flows",
+                                      "registry.example.com:5000/team"])
+def test_deploy_workflow_logs_in_to_the_registry_it_pushes_to(registry, tmp_path):
+    project = tmp_path / "p"
+    render_template("k8s_pool", project, image_registry=registry)
+    workflow = _yaml(project, ".github/workflows/deploy.yml")
+    (job,) = workflow["jobs"].values()
+    assert _registry_login(job["steps"]) == _expected_login(registry)
+    permissions = workflow["permissions"]
+    if registry.startswith("ghcr.io"):
+        assert permissions == {"contents": "read", "packages": "write"}
+    elif "amazonaws" in registry or "pkg.dev" in registry:
+        assert permissions == {"contents": "read", "id-token": "write"}  # OIDC
+    else:
+        assert permissions == {"contents": "read"}
+    readme = (project / "README.md").read_text()
+    for name in re.findall(r"\$\{\{ (?:secrets|vars)\.([A-Z_]+) \}\}", json.dumps(job)):
+        assert f"`{name}`" in readme, name  # every secret and variable the workflow reads
 
 
 # --- scripts/install-worker.sh ----------------------------------------------------------------
@@ -263,14 +350,20 @@ cat >> "$STUB_LOG.stdin"
 """
 
 
-def _run_install(project: Path, tmp_path: Path, tools: tuple[str, ...], env: dict[str, str]):
+# `prefect block inspect` fails unless $BLOCK_EXISTS is set, as it does for a missing block.
+UV_WITHOUT_BLOCK = STUB + """case "$*" in *"block inspect"*) [ -n "$BLOCK_EXISTS" ] || exit 1 ;; esac
+"""
+
+
+def _run_install(project: Path, tmp_path: Path, tools: tuple[str, ...], env: dict[str, str],
+                 uv_stub: str = STUB):
     stubs, system = tmp_path / "stubs", tmp_path / "system"
     stubs.mkdir(parents=True)
     system.mkdir(parents=True)
     for tool in tools:
-        (stubs / tool).write_text(STUB)
+        (stubs / tool).write_text(uv_stub if tool == "uv" else STUB)
         (stubs / tool).chmod(0o755)
-    for tool in ("dirname", "basename", "cat"):  # what the script and the stubs use
+    for tool in ("dirname", "basename", "cat", "base64", "tr"):  # what the script and stubs use
         (system / tool).symlink_to(shutil.which(tool))
     log = tmp_path / "calls.log"
     result = subprocess.run(
@@ -282,11 +375,17 @@ def _run_install(project: Path, tmp_path: Path, tools: tuple[str, ...], env: dic
     return result, calls, stdin
 
 
+SECRETS = {"PREFECT_API_KEY": "pnu_not-a-real-key-0123456789",
+           "PREFECT_API_AUTH_STRING": "admin:not-a-real-password",
+           "REGISTRY_USERNAME": "robot", "REGISTRY_PASSWORD": "not-a-real-registry-token",
+           "GIT_ACCESS_TOKEN": "not-a-real-git-token"}
+
+
 def test_install_script_runs_the_steps_in_order(case, tmp_path):
     _, project, answers = case
-    key = "pnu_not-a-real-key-0123456789"
-    env = {"PREFECT_API_KEY": key} if answers["prefect_api"] == "cloud" else {
-        "PREFECT_API_URL": "http://127.0.0.1:4200/api"}
+    env = dict(SECRETS, PREFECT_API_URL="http://127.0.0.1:4200/api")
+    if answers["prefect_api"] == "cloud":
+        del env["PREFECT_API_URL"]  # the script derives it from the answers
     result, calls, stdin = _run_install(project, tmp_path, ("kubectl", "helm", "uv", "docker"), env)
     assert result.returncode == 0, result.stderr
     ns, pool = answers["namespace"], answers["work_pool_name"]
@@ -294,12 +393,27 @@ def test_install_script_runs_the_steps_in_order(case, tmp_path):
     if answers["prefect_api"] == "cloud":
         expected += [f"kubectl create secret generic prefect-api-key --namespace {ns} "
                      "--from-file=key=/dev/stdin --dry-run=client -o yaml", "kubectl apply -f -"]
+    if answers.get("prefect_api_auth"):
+        expected += [f"kubectl create secret generic prefect-api-auth --namespace {ns} "
+                     "--from-file=auth-string=/dev/stdin --dry-run=client -o yaml",
+                     "kubectl apply -f -"]
+    if answers["image_pull_secret"]:
+        expected += [f"kubectl create secret generic {answers['image_pull_secret']} --namespace "
+                     f"{ns} --type=kubernetes.io/dockerconfigjson "
+                     "--from-file=.dockerconfigjson=/dev/stdin --dry-run=client -o yaml",
+                     "kubectl apply -f -"]
     if answers["service_account_name"]:
         expected += [f"kubectl create serviceaccount {answers['service_account_name']} "
                      f"--namespace {ns} --dry-run=client -o yaml", "kubectl apply -f -"]
     expected += [
         f"uv run prefect --no-prompt work-pool create {pool} --type kubernetes "
         "--base-job-template k8s/base-job-template.json --overwrite",
+    ]
+    if answers.get("git_token_secret_block"):
+        expected += ["uv run python -c import os, sys; from prefect.blocks.system import Secret; "
+                     'Secret(value=os.environ["GIT_ACCESS_TOKEN"]).save(sys.argv[1], '
+                     f"overwrite=True) {answers['git_token_secret_block']}"]
+    expected += [
         "helm repo add prefect https://prefecthq.github.io/prefect-helm --force-update",
         "helm repo update prefect",
         f"helm upgrade --install prefect-worker prefect/prefect-worker --namespace {ns} "
@@ -312,9 +426,45 @@ def test_install_script_runs_the_steps_in_order(case, tmp_path):
     assert sorted(kubectl) == sorted(e for e in expected if e.startswith("kubectl"))
     assert calls[:len(kubectl)] == kubectl  # namespace, secret, service account come first
     assert calls[len(kubectl):] == [e for e in expected if not e.startswith("kubectl")]
-    assert key not in "\n".join(calls)  # never on a command line
+    for secret in SECRETS.values():
+        assert secret not in "\n".join(calls)  # never on a command line
     if answers["prefect_api"] == "cloud":
-        assert key in stdin  # only through a pipe into kubectl
+        assert SECRETS["PREFECT_API_KEY"] in stdin  # only through a pipe into kubectl
+    if answers.get("prefect_api_auth"):
+        assert SECRETS["PREFECT_API_AUTH_STRING"] in stdin
+    if answers["image_pull_secret"]:
+        # The .dockerconfigjson kubectl stores: the registry host and base64(user:password).
+        config = json.loads(stdin[stdin.index('{"auths"'):].split("}}}")[0] + "}}}")
+        auth = base64.b64encode(b"robot:not-a-real-registry-token").decode()
+        assert config == {"auths": {answers["image_registry"].split("/")[0]: {"auth": auth}}}
+
+
+@pytest.fixture(scope="module")
+def private_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    project = tmp_path_factory.mktemp("private") / "my-flows"
+    render_template("k8s_pool", project, **CASES["private"])
+    return project, yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+
+@pytest.mark.parametrize("block_exists", [True, False])
+def test_install_script_never_saves_an_empty_git_token(private_project, tmp_path, block_exists):
+    project, answers = private_project
+    env = {k: v for k, v in SECRETS.items() if k != "GIT_ACCESS_TOKEN"}
+    env["PREFECT_API_URL"] = "http://127.0.0.1:4200/api"
+    env["BLOCK_EXISTS"] = "1" if block_exists else ""
+    result, calls, _ = _run_install(project, tmp_path, ("kubectl", "helm", "uv", "docker"), env,
+                                    uv_stub=UV_WITHOUT_BLOCK)
+    saves = [c for c in calls if "Secret(value=" in c]
+    assert saves == []
+    inspect = f"uv run prefect --no-prompt block inspect secret/{answers['git_token_secret_block']}"
+    assert inspect in calls
+    if block_exists:  # a rerun keeps the block and goes on
+        assert result.returncode == 0, result.stderr
+        assert calls[-1] == "uv run prefect --no-prompt deploy --all"
+    else:
+        assert result.returncode == 1
+        assert result.stderr.startswith("install-worker: set GIT_ACCESS_TOKEN ")
+        assert not any(c.startswith("helm") for c in calls)
 
 
 def test_install_script_needs_its_tools_and_variables(case, tmp_path):
@@ -354,28 +504,27 @@ def test_readme_explains_the_commands_and_the_template_owner(case):
         assert (project / path).exists(), path
 
 
-# --- bad input --------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("data", [
-    ["namespace=Data-Flows"], ["namespace=data_flows"], ["namespace=-flows"],
-    ["image_registry=ghcr.io/Your Org"], ["image_registry=ghcr.io/acme:latest/x"],
-    ["image_registry=https://ghcr.io/acme"], ["image_name=Flows"], ["image_name=flows:1.0"],
-    ["cpu_request=1.5 cores"], ["cpu_limit=2 CPUs"], ["memory_request=512MB"],
-    ["memory_limit=1GB"], ["memory_request=-1Gi"], ["service_account_name=Prefect_SA"],
-    ["prefect_account_id=not-a-uuid"], ["prefect_workspace_id=1234"],
-    ["prefect_api=self-hosted", "prefect_api_url=ftp://prefect.example.com/api"],
-    ["prefect_api=self-hosted", "prefect_api_url=prefect-server:4200/api"],
-], ids=lambda d: " ".join(d))
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(data, tmp_path):
-    destination = tmp_path / "repo"
-    args = ["new", str(destination), "--template", "k8s_pool", "--defaults"]
-    for item in data:
-        args += ["--data", item]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and "is not allowed" in lines[0], result.output
-    assert not destination.exists()
+def test_readme_names_every_variable_the_install_script_needs_before_running_it(case):
+    """Followed top to bottom, the README exports each variable the script insists on, then runs
+    it; the secrets CI needs are named where the workflow is explained."""
+    _, project, answers = case
+    readme = (project / "README.md").read_text()
+    script = (project / "scripts" / "install-worker.sh").read_text()
+    required = re.findall(r'\[ -n "\$\{([A-Z_]+):-\}" \]', script)
+    if answers.get("git_token_secret_block"):
+        required.append("GIT_ACCESS_TOKEN")  # needed until the block exists
+    deploy = readme.split("## Deploy")[1]
+    run_at = deploy.index("\nscripts/install-worker.sh\n")
+    exports = [line for line in deploy[:run_at].splitlines() if line.startswith("export ")]
+    names = set(re.findall(r"\b([A-Z_]+)=", "\n".join(exports)))
+    assert set(required) <= names, (required, names)
+    if answers["image_registry"].startswith("ghcr.io"):  # private by default on GHCR
+        assert "make the package public" in deploy.replace("\n", " ").lower()
+    if answers.get("prefect_api_auth"):  # CI reaches the server from outside the cluster
+        assert "not reachable from there" in deploy.replace("\n", " ")
+    workflow = (project / ".github" / "workflows" / "deploy.yml").read_text()
+    for name in re.findall(r"\$\{\{ secrets\.([A-Z_]+) \}\}", workflow):
+        assert f"`{name}`" in deploy, name
 
 
 def test_defaults_from_the_decision_tree_render(tmp_path):

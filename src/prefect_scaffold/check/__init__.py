@@ -28,6 +28,11 @@ from .k8s_manifests import NOT_INSTALLED, check_base_job_manifest, check_manifes
 from .live import api_url, read_pools
 from .prefect_yaml import check_models, check_pull, check_schedules
 from .report import Finding, Report
+from .resource_limits import (
+    check_job_variable_limits,
+    check_resources_blocks,
+    check_template_limits,
+)
 from .serve_scripts import check_serve_scripts, serve_scripts
 from .source import SourceError, load, load_yaml, load_yaml_documents, project_files
 from .steps import check_steps
@@ -63,13 +68,16 @@ def check(path: Path, *, pool_type: str | None = None, api: bool = False) -> Rep
 
     for file, doc in project.helm:
         report.extend(check_helm_values(doc, file))
+        report.extend(check_resources_blocks(doc, file))
     for file, doc in project.task_definitions:
         report.extend(check_task_definition(doc, file))
     for file, doc in project.base_job_templates:
         report.extend(check_base_job_template(doc, file))
         report.extend(check_base_job_manifest(doc, file))
+        report.extend(check_template_limits(doc, file))
     noted: set[str] = set()
     for file, doc in project.k8s_manifests:
+        report.extend(check_resources_blocks(doc, file))
         findings = check_manifest(doc, file)
         if file in noted and any(f.message == NOT_INSTALLED for f in findings):
             continue  # one note per file, not per document
@@ -92,6 +100,7 @@ def check(path: Path, *, pool_type: str | None = None, api: bool = False) -> Rep
             report.extend(live.findings)
         report.extend(notes)
         report.extend(check_job_variables(doc, file, types, templates))
+        report.extend(check_job_variable_limits(doc, file, templates))
         dockerfile, findings = check_git_in_image(doc.data, file, doc.line, root, shown)
         if dockerfile:
             report.checked.append(dockerfile)
