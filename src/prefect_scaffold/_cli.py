@@ -285,13 +285,19 @@ def update_command(
         "--check", help="Only report: exit 1 when a newer template version exists.")] = False,
     trust: Annotated[bool, typer.Option(
         help="Allow a template source that runs copier tasks or migrations.")] = False,
+    template_source: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        help="A folder holding the bundled template version the project was rendered with, "
+        "when that prefect-scaffold release cannot be installed.")] = None,
 ) -> None:
     """Bring a rendered project to its template's current version, keeping your edits."""
     from .errors import EXIT_FINDINGS
     from .update import update
 
     def body() -> None:
-        result = update(path, check_only=check, trust=trust)
+        result = update(path, check_only=check, trust=trust, template_source=template_source)
+        if result.migrated:
+            _console.info(".copier-answers.yml now names its template logically instead of by a "
+                          "path on the machine that rendered it (commit it)")
         if check:
             state = "outdated" if result.outdated else "current"
             _console.data(f"{state}: at {result.current}, latest {result.latest}")
