@@ -323,5 +323,31 @@ def update_command(
     _run(body)
 
 
+class StatusFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+
+
+@app.command("status")
+def status_command(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Project folders, or folders of checkouts (each subfolder is one repository).")],
+    json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    format: Annotated[StatusFormat, typer.Option(
+        "--format", help="table, or markdown for an issue or a wiki page.")] = StatusFormat.table,
+) -> None:
+    """One row per repository: template, rendered and latest version, drift, check, pool."""
+    from .status import as_table, status
+
+    def body() -> None:
+        rows = status(paths)
+        if json:
+            _console.data_json([row.as_dict() for row in rows])
+        else:
+            _console.data(as_table(rows, markdown=format is StatusFormat.markdown))
+
+    _run(body)
+
+
 def main() -> None:
     app()
