@@ -323,6 +323,54 @@ def update_command(
     _run(body)
 
 
+@app.command("adopt")
+def adopt_command(
+    path: Annotated[Path, typer.Argument(help="The existing Prefect repository.")],
+    template: Annotated[str, typer.Option(help="The template to bring it under.")],
+    data: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--data", "-d", help="An answer, KEY=VALUE (repeatable); beats what the repo says.")]
+    = None,
+    data_file: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        help="A YAML mapping of answers.")] = None,
+    defaults: Annotated[bool, typer.Option(
+        help="Ask nothing: take defaults for every answer the repository does not give.")]
+    = False,
+    apply: Annotated[bool, typer.Option(
+        help="Write the template's missing files and the answers file (your files stay).")]
+    = False,
+) -> None:
+    """Bring a repository not rendered by prefect-scaffold under a template (a diff first)."""
+    from . import prompts, team_defaults
+    from .adopt import adopt, answers_for
+    from .answers import parse_data, read_data_file
+
+    def body() -> None:
+        interactive = prompts.can_prompt() and not defaults
+        answers, found = answers_for(
+            path, template, parse_data(data or []),
+            read_data_file(data_file) if data_file else {},
+            team_defaults.load(template, Path.cwd()), use_defaults=defaults,
+            prompt=prompts.ask_template_question if interactive else None)
+        plan = adopt(path, template, answers, found, apply=apply)
+        for key, source in plan.found.items():
+            _console.info(f"{key}: {answers[key]!r} (from {source})")
+        if not apply:
+            _console.data(plan.diff.rstrip("\n"))
+            _console.info(f"\nwould add {len(plan.added)} files; {len(plan.kept)} of yours "
+                          "differ from the template and stay as they are (diff above); "
+                          "pass --apply to write")
+            return
+        for file in plan.added:
+            _console.data(f"added {file}")
+        for file in plan.kept:
+            _console.data(f"kept yours {file} (the template's differs)")
+        _console.info(f"\nadopted {path} as template {template}: added {len(plan.added)} files, "
+                      f"kept {len(plan.kept)} of yours; commit, then "
+                      "`prefect-scaffold update` brings template changes")
+
+    _run(body)
+
+
 class StatusFormat(StrEnum):
     table = "table"
     markdown = "markdown"
