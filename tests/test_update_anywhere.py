@@ -159,3 +159,45 @@ def test_a_project_rendered_before_logical_sources_is_migrated(
     assert "*.parquet" in (project / ".gitignore").read_text()
     assert yaml.safe_load(answers_path.read_text())["_src_path"] == "prefect-scaffold:serve_vm"
     assert not (machine_a.cache / "releases").exists()  # read from the old repository
+
+
+def test_a_release_recorded_as_a_git_commit_is_cloned_not_built(
+        cli, rendered_on_a, tmp_path, monkeypatch):
+    """`scaffold_install: git+URL@COMMIT` (prefect-scaffold installed from git): the commit's
+    templates are read from a clone; nothing of that repository is built or run."""
+    project, _ = rendered_on_a
+    source = tmp_path / "prefect-scaffold-source"
+    shutil.copytree(registry.templates_root(), source / "templates")
+    (source / "setup.py").write_text(f"open({str(tmp_path / 'built')!r}, 'w')\n")
+    git(source, "init", "-q")
+    commit_all(source, "release")
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True,
+                            text=True, check=True).stdout.strip()
+    answers_path = project / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_path.read_text())
+    answers["scaffold_install"] = f"git+file://{source}@{commit}"
+    answers_path.write_text(yaml.safe_dump(answers, sort_keys=False))
+    commit_all(project, "record how prefect-scaffold was installed")
+    Machine(tmp_path / "home-b", monkeypatch).use()
+    offline_index(monkeypatch, None)
+    next_release(tmp_path, monkeypatch)
+
+    result = cli("update", project)
+    assert result.exit_code == 0, result.output
+    assert "*.parquet" in (project / ".gitignore").read_text()
+    assert not (tmp_path / "built").exists()
+
+
+@pytest.mark.parametrize("spec", ["git+file:///x@--upload-pack=touch", "prefect-scaffold>=0",
+                                  "git+ext::sh@main", "./local/checkout"])
+def test_a_recorded_install_that_would_run_code_is_refused(cli, rendered_on_a, tmp_path,
+                                                           monkeypatch, spec):
+    project, _ = rendered_on_a
+    answers_path = project / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_path.read_text())
+    answers["scaffold_install"] = spec
+    answers_path.write_text(yaml.safe_dump(answers, sort_keys=False))
+    commit_all(project, "tampered")
+    Machine(tmp_path / "home-b", monkeypatch).use()
+    next_release(tmp_path, monkeypatch)
+    assert_refused(cli("update", project), "cannot reconstruct template serve_vm", spec)

@@ -9,6 +9,7 @@ folder the user points to with `update --template-source`.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -20,9 +21,14 @@ from pathlib import Path
 
 from . import template_cache
 from .answers_file import CannotUpdate, RecordedSource
+from .sources import InvalidSource, validate_location, validate_ref
 
-#: What an answers file may ask `update` to install: one exact prefect-scaffold release.
+#: What an answers file's `scaffold_install` may ask `update` to fetch: an exact release from the
+#: configured index, a wheel URL, or a git commit (cloned and read, never built).
 _INSTALLABLE = re.compile(r"prefect-scaffold\s*==\s*[0-9][0-9A-Za-z.]*")
+_WHEEL_URL = re.compile(r"https://[^\s#?]+/prefect_scaffold-[^/\s#?]+\.whl")
+_GIT_SPEC = re.compile(r"git\+(?P<url>[^@\s]+(?:@[^@\s/:]+:[^@\s]+)?)@(?P<ref>[^@#\s]+)"
+                       r"(?:#subdirectory=(?P<subdirectory>[A-Za-z0-9._/-]+))?")
 
 
 def install_spec(recorded: RecordedSource) -> str:
@@ -71,31 +77,48 @@ def _from_legacy_repository(repository: Path, name: str, tag: str) -> Path | Non
 
 
 def _from_release(project: Path, name: str, tag: str, spec: str) -> Path:
+    """Install (or clone) the recorded release into the cache, then take its template."""
     def cannot(why: str) -> CannotUpdate:
         return CannotUpdate(project, f"cannot reconstruct template {name} {tag}: {spec!r} {why}; "
                             "pass --template-source with a folder holding that template version")
 
-    if not _INSTALLABLE.fullmatch(spec):
-        raise cannot("is not an exact prefect-scaffold release (prefect-scaffold==X.Y.Z)")
-    if shutil.which("uv") is None:
-        raise cannot("needs uv to install it, and uv is not on PATH")
-    release = template_cache.cache_root() / "releases" / spec.replace(" ", "").replace("==", "-")
+    if git := _GIT_SPEC.fullmatch(spec):
+        try:
+            validate_location(git["url"], "scaffold_install")
+            validate_ref(git["ref"], "scaffold_install")
+            if ".." in (git["subdirectory"] or ""):
+                raise InvalidSource("scaffold_install", spec, "a subdirectory inside the clone")
+        except InvalidSource as problem:
+            raise cannot(f"is not allowed ({problem})") from None
+        command = ["git", "clone", "--quiet", "--no-checkout", "--", git["url"], "t"]
+        templates = Path(git["subdirectory"] or ".") / "templates"
+        checkout = [["git", "-C", "t", "checkout", "--quiet", git["ref"], "--", str(templates)]]
+    elif _INSTALLABLE.fullmatch(spec) or _WHEEL_URL.fullmatch(spec):
+        # Wheels only, without dependencies: installing runs no code of the release.
+        command = ["uv", "pip", "install", "--quiet", "--no-deps", "--only-binary", ":all:",
+                   "--target", "t", "--", spec]
+        templates, checkout = Path("prefect_scaffold") / "templates", []
+    else:
+        raise cannot("is not a prefect-scaffold release this can install without running its "
+                     "code (prefect-scaffold==X.Y.Z, git+URL@COMMIT or a wheel URL)")
+    if shutil.which(command[0]) is None:
+        raise cannot(f"needs {command[0]}, which is not on PATH")
+    digest = hashlib.sha256(spec.encode()).hexdigest()[:16]
+    release = template_cache.cache_root() / "releases" / digest
     if not release.is_dir():
         release.parent.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=".building-", dir=release.parent))
         try:
-            # Wheels only, without dependencies: installing runs no code of the release.
-            result = subprocess.run(
-                ["uv", "pip", "install", "--quiet", "--no-deps", "--only-binary", ":all:",
-                 "--target", str(building / "t"), "--", spec],
-                capture_output=True, text=True, check=False, env={**os.environ, "NO_COLOR": "1"})
-            if result.returncode != 0:
-                lines = result.stderr.strip().splitlines() or ["uv failed"]
-                raise cannot(f"could not be installed ({lines[-1].strip()})")
+            for step in (command, *checkout):
+                result = subprocess.run(step, cwd=building, capture_output=True, text=True,
+                                        check=False, env={**os.environ, "NO_COLOR": "1"})
+                if result.returncode != 0:
+                    lines = result.stderr.strip().splitlines() or [f"{step[0]} failed"]
+                    raise cannot(f"could not be installed ({lines[-1].strip()})")
             os.rename(building / "t", release)
         finally:
             shutil.rmtree(building, ignore_errors=True)
-    folder = release / "prefect_scaffold" / "templates" / name
+    folder = release / templates / name
     if not (folder / "copier.yml").is_file():
         raise cannot(f"does not bundle a template named {name}")
     if not template_cache.tag_matches(folder, tag):
