@@ -371,6 +371,50 @@ def adopt_command(
     _run(body)
 
 
+@app.command("switch")
+def switch_command(
+    path: Annotated[Path, typer.Argument(help="The rendered project (a clean git checkout).")],
+    to: Annotated[str, typer.Option("--to", help="The template to move to (e.g. k8s_pool).")],
+    data: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--data", "-d", help="An answer, KEY=VALUE (repeatable).")] = None,
+    data_file: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        help="A YAML mapping of answers.")] = None,
+    defaults: Annotated[bool, typer.Option(
+        help="Ask nothing: take defaults for every question the old answers do not cover.")]
+    = False,
+    branch: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Name of the new branch (default switch-to-<template>).")] = None,
+) -> None:
+    """Move a project to another pattern on a new branch, keeping your flows and edits."""
+    from . import prompts, team_defaults
+    from .answers import parse_data, read_data_file
+    from .errors import EXIT_FINDINGS
+    from .switch import answers_for, prepare, switch
+
+    def body() -> None:
+        recorded = prepare(path, to)
+        interactive = prompts.can_prompt() and not defaults
+        answers = answers_for(recorded, to, parse_data(data or []),
+                              read_data_file(data_file) if data_file else {},
+                              team_defaults.load(to, Path.cwd()), use_defaults=defaults,
+                              prompt=prompts.ask_template_question if interactive else None)
+        result = switch(path, recorded, to, answers, branch=branch)
+        for label, files in (("added", result.added), ("removed", result.removed),
+                             ("kept (you changed it)", result.kept), ("merged", result.merged),
+                             ("conflict", result.conflicts)):
+            for file in files:
+                _console.data(f"{label}: {file}")
+        _console.info(f"\nswitched {path} from {recorded.bundled} to {to} on branch "
+                      f"{result.branch} (commit {result.commit}); deployments carried over from "
+                      f"serve.py: {', '.join(result.deployments) or 'none'}")
+        if result.conflicts:
+            _console.error(f"{len(result.conflicts)} files have conflicts (<<<<<<< markers): "
+                           "resolve them, then amend the commit")
+            raise typer.Exit(EXIT_FINDINGS)
+
+    _run(body)
+
+
 class StatusFormat(StrEnum):
     table = "table"
     markdown = "markdown"
