@@ -201,3 +201,16 @@ def test_a_recorded_install_that_would_run_code_is_refused(cli, rendered_on_a, t
     Machine(tmp_path / "home-b", monkeypatch).use()
     next_release(tmp_path, monkeypatch)
     assert_refused(cli("update", project), "cannot reconstruct template serve_vm", spec)
+
+
+def test_a_commit_no_release_matches_is_one_line(cli, rendered_on_a, tmp_path, monkeypatch):
+    project, _ = rendered_on_a
+    answers_path = project / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_path.read_text())
+    answers["_commit"] = "0.1.0+gdeadbeef0000"
+    answers_path.write_text(yaml.safe_dump(answers, sort_keys=False))
+    commit_all(project, "tampered")
+    Machine(tmp_path / "home-b", monkeypatch).use()
+    offline_index(monkeypatch, None)
+    assert_refused(cli("update", project), "cannot reconstruct template serve_vm "
+                   "0.1.0+gdeadbeef0000", "--template-source")
