@@ -19,14 +19,9 @@ from typing import Any
 
 from .answers import Given, Prompt, layer, resolve
 from .answers_file import ANSWERS_FILE
-from .errors import ScaffoldError
+from .errors import CannotAdopt
 from .inference import has_prefect_project, infer
 from .team_defaults import TeamDefaults
-
-
-class CannotAdopt(ScaffoldError):
-    def __init__(self, project: Path, problem: str) -> None:
-        super().__init__(f"adopt {project}: {problem}")
 
 
 @dataclass(frozen=True)

@@ -24,18 +24,13 @@ from typing import Any
 
 import yaml
 
-from .errors import ScaffoldError
-from .sources import InvalidSource, validate_location, validate_ref
+from .errors import CannotUpdate, InvalidSource
+from .sources import validate_location, validate_ref
 
 ANSWERS_FILE = ".copier-answers.yml"
 BUNDLED = "prefect-scaffold:"  #: `_src_path` prefix of a bundled template
 _LEGACY_CACHE = "prefect-scaffold-templates"  #: parent folder of the old machine-path sources
 _MAX_BYTES = 1024 * 1024
-
-
-class CannotUpdate(ScaffoldError):
-    def __init__(self, project: Path, problem: str) -> None:
-        super().__init__(f"update {project}: {problem}")
 
 
 @dataclass(frozen=True)

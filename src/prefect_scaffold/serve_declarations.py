@@ -12,19 +12,13 @@ import ast
 from pathlib import Path
 from typing import Any
 
-from .errors import ScaffoldError
+from .errors import UnconvertibleServeScript
 
 _CALLS = ("to_deployment", "serve")
 _COPIED = {"parameters": "parameters", "tags": "tags", "description": "description",
            "version": "version", "concurrency_limit": "concurrency_limit",
            "limit": "concurrency_limit"}
 _TIMEDELTA_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
-
-
-class UnconvertibleServeScript(ScaffoldError):
-    def __init__(self, script: str, line: int, problem: str) -> None:
-        super().__init__(f"{script}:{line}: {problem}; move it into prefect.yaml by hand, or "
-                         "make it a literal and rerun")
 
 
 def deployments(project: Path, script: str = "serve.py") -> list[dict[str, Any]]:

@@ -13,19 +13,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ScaffoldError
+from .errors import InvalidSource, ScaffoldError
 from .registry import Template, get_template, load_template
 
 
 class UnreachableSource(ScaffoldError):
     def __init__(self, url: str, problem: str) -> None:
         super().__init__(f"--template-source {url}: {problem}")
-
-
-class InvalidSource(ScaffoldError):
-    def __init__(self, field: str, value: str, allowed: str) -> None:
-        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-        super().__init__(f"{field}: {shown} is not allowed: {allowed}")
 
 
 #: URL schemes git and copier fetch templates over without running anything of the source's.

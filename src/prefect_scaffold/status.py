@@ -14,18 +14,12 @@ from typing import Any
 
 import yaml
 
-from .answers_file import ANSWERS_FILE, CannotUpdate, read
-from .errors import ScaffoldError
+from .answers_file import ANSWERS_FILE, read
+from .errors import CannotUpdate, NoRepositories, ScaffoldError
 
 #: Files that make a folder a Prefect repository (rather than a folder of them).
 _MARKERS = (ANSWERS_FILE, "prefect.yaml", ".git")
 COLUMNS = ("repository", "template", "rendered", "latest", "drift", "errors", "warnings", "pool")
-
-
-class NoRepositories(ScaffoldError):
-    def __init__(self, paths: list[Path]) -> None:
-        super().__init__(f"status {' '.join(map(str, paths))}: no repositories found; pass "
-                         "project folders or a folder of checkouts")
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,8 @@ import yaml
 from . import answers_file
 from .answers import Prompt, layer, resolve
 from .answers_file import RecordedSource
-from .errors import ScaffoldError
+from .errors import CannotSwitch
 from .team_defaults import TeamDefaults
-
-
-class CannotSwitch(ScaffoldError):
-    def __init__(self, project: Path, problem: str) -> None:
-        super().__init__(f"switch {project}: {problem}")
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ import tempfile
 from pathlib import Path
 
 from . import template_cache
-from .answers_file import CannotUpdate, RecordedSource
-from .sources import InvalidSource, validate_location, validate_ref
+from .answers_file import RecordedSource
+from .errors import CannotUpdate, InvalidSource
+from .sources import validate_location, validate_ref
 
 #: What an answers file's `scaffold_install` may ask `update` to fetch: an exact release from the
 #: configured index, a wheel URL, or a git commit (cloned and read, never built).

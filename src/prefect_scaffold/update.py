@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import answers_file
-from .answers_file import CannotUpdate, RecordedSource
+from .answers_file import RecordedSource
 from .check import Report, check
-from .errors import NothingToCheck
+from .errors import CannotUpdate, NothingToCheck
 
-__all__ = ["CannotUpdate", "UpdateResult", "update"]
+__all__ = ["UpdateResult", "update"]
 
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
 _GIT_IDENTITY = ["-c", "user.name=prefect-scaffold", "-c", "user.email=prefect-scaffold@localhost",
