@@ -20,7 +20,7 @@ from typing import Any
 from .answers import Given, Prompt, layer, resolve
 from .answers_file import ANSWERS_FILE
 from .errors import CannotAdopt
-from .inference import has_prefect_project, infer
+from .inference import READ_BY_ADOPT, has_prefect_project, infer
 from .team_defaults import TeamDefaults
 
 
@@ -45,8 +45,8 @@ def answers_for(project: Path, template_name: str, data: dict[str, Any],
     _refuse(project)
     spec = bundled(template_name).template
     given: dict[str, Given] = layer(spec, data, data_file, [*team, *infer(project)])
-    found = {key: item.source.split(" ", 1)[0] for key, item in given.items()
-             if "(read by adopt" in item.source}
+    found = {key: item.source.removesuffix(READ_BY_ADOPT) for key, item in given.items()
+             if item.source.endswith(READ_BY_ADOPT)}
     return resolve(spec, given, use_defaults=use_defaults, prompt=prompt), found
 
 

@@ -52,8 +52,12 @@ def infer(root: Path) -> list[TeamDefaults]:
     return [layer for layer in layers if layer.values]
 
 
+#: How an inferred answer's source reads in messages (after the file it came from).
+READ_BY_ADOPT = " (read by adopt; override with --data)"
+
+
 def _layer(root: Path, file: Path, values: dict[str, Any]) -> TeamDefaults:
-    source = f"{file.relative_to(root)} (read by adopt; override with --data)"
+    source = f"{file.relative_to(root)}{READ_BY_ADOPT}"
     return TeamDefaults(source, {k: v for k, v in values.items() if _literal(v)}, {})
 
 
