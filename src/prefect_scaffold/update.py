@@ -79,6 +79,8 @@ def _newest_tag(project: Path, url: str) -> str:
 
 def update(project: Path, *, check_only: bool = False, trust: bool = False,
            template_source: Path | None = None) -> UpdateResult:
+    if not check_only:
+        _recover_killed_update(project)
     recorded = answers_file.read(project)
     current, latest = recorded.commit, latest_version(project, recorded)
     if check_only:
@@ -146,6 +148,16 @@ def _update_bundled(project: Path, recorded: RecordedSource, latest: str, *, tru
             if not updated:
                 recorded.path.write_bytes(original)
             _git(project, "update-index", "--no-skip-worktree", "--", answers_file.ANSWERS_FILE)
+
+
+def _recover_killed_update(project: Path) -> None:
+    """Undo what a SIGKILLed bundled update left: the answers file hidden from git and pointing
+    at a deleted throwaway history. The checkout was clean when that update started, so the
+    committed answers file is the right one."""
+    listed = _git(project, "ls-files", "-v", "--", answers_file.ANSWERS_FILE).stdout
+    if listed.startswith("S "):
+        _git(project, "update-index", "--no-skip-worktree", "--", answers_file.ANSWERS_FILE)
+        _git(project, "checkout", "--", answers_file.ANSWERS_FILE)
 
 
 def _require_tracked(project: Path, path: Path) -> None:
