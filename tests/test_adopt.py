@@ -23,7 +23,7 @@ REPOSITORIES = {
                               "schedule": "30 2 * * *", "work_pool_name": "data-k8s",
                               "namespace": "data-flows", "image_registry": "ghcr.io/acme",
                               "image_name": "churn-model"}),
-    "ecs_repo": ("ecs_pool", {"project_name": "billing", "flow_name": "send_invoices",
+    "ecs_repo": ("ecs_pool", {"project_name": "billing", "flow_name": "invoices",
                               "interval_minutes": 60, "work_pool_name": "billing-ecs",
                               "ecs_cluster": "billing", "cpu": 1024, "memory": 2048,
                               "aws_account_id": "123456789012", "aws_region": "eu-west-1",
@@ -63,6 +63,9 @@ def test_adopt_apply_then_update_check_and_check_pass(cli, tmp_path, fixture):
     assert answers["_src_path"] == f"prefect-scaffold:{template}"
     assert {key: answers[key] for key in expected} == expected
     assert all(path.read_bytes() == content for path, content in originals.items())  # yours win
+    flow = expected["flow_name"]
+    assert not (repository / "tests" / f"test_{flow}.py").exists()  # tests the example flow
+    assert f"skipped tests/test_{flow}.py" in result.stdout
     commit_all(repository, "adopted")
 
     assert cli("update", repository, "--check").exit_code == 0

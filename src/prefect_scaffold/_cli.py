@@ -364,6 +364,8 @@ def adopt_command(
             _console.data(f"added {file}")
         for file in plan.kept:
             _console.data(f"kept yours {file} (the template's differs)")
+        for file in plan.skipped:
+            _console.data(f"skipped {file} (it tests the template's version of a file of yours)")
         _console.info(f"\nadopted {path} as template {template}: added {len(plan.added)} files, "
                       f"kept {len(plan.kept)} of yours; commit, then "
                       "`prefect-scaffold update` brings template changes")

@@ -2,9 +2,10 @@
 
 The template is rendered aside with answers read off the repository (inference.py) over the
 template's defaults, then compared with the repository file by file. Files only the template has
-are added; files both have stay the repository's (yours win) and are listed with the template's
-version as a diff; the answers file is written last, so `update` and `update --check` work from
-then on and later template changes arrive through the usual three-way merge.
+are added (except its tests of modules the repository has its own version of); files both have
+stay the repository's (yours win) and are listed with the template's version as a diff; the
+answers file is written last, so `update` and `update --check` work from then on and later
+template changes arrive through the usual three-way merge.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class AdoptPlan:
     found: dict[str, str]  #: answer -> the file it was read from
     added: list[Path] = field(default_factory=list)  #: template files the repository lacks
     kept: list[Path] = field(default_factory=list)  #: files both have that differ: yours stay
+    skipped: list[Path] = field(default_factory=list)  #: tests of template files you replaced
     diff: str = ""  #: unified diff: files added, then the template's version of kept files
     applied: bool = False
 
@@ -75,6 +77,11 @@ def adopt(project: Path, template_name: str, answers: dict[str, Any], found: dic
         added = [f for f in files if not (project / f).exists()]
         kept = [f for f in files if (project / f).is_file()
                 and (project / f).read_bytes() != (rendered / f).read_bytes()]
+        # The template's tests of a module test its example code, not yours that stays in its place.
+        yours = {f.stem for f in kept if f.suffix == ".py"}
+        skipped = [f for f in added if f.parts[0] == "tests"
+                   and f.stem.removeprefix("test_") in yours]
+        added = [f for f in added if f not in skipped]
         diff = "".join([*(_diff(None, rendered / f, f) for f in added),
                         *(_diff(project / f, rendered / f, f) for f in kept)])
         if apply:
@@ -83,7 +90,8 @@ def adopt(project: Path, template_name: str, answers: dict[str, Any], found: dic
             for file in sorted(added, key=lambda f: f.as_posix() == ANSWERS_FILE):
                 (project / file).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(rendered / file, project / file)
-    return AdoptPlan(project, template_name, answers, found, added, kept, diff, applied=apply)
+    return AdoptPlan(project, template_name, answers, found, added, kept, skipped, diff,
+                     applied=apply)
 
 
 def _diff(ours: Path | None, theirs: Path, name: Path) -> str:

@@ -121,7 +121,10 @@ def _prefect_yaml(root: Path) -> TeamDefaults:
     deployment = _mapping((_list(document.get("deployments")) or [{}])[0])
     entrypoint = deployment.get("entrypoint")
     if isinstance(entrypoint, str) and ":" in entrypoint:
-        values["flow_name"] = entrypoint.rsplit(":", 1)[1]
+        # The template's flow_name is also its module (flows/<name>.py): name it after yours, so
+        # the template's example lands on your flow's file (which stays yours), not beside it.
+        module, _, function = entrypoint.rpartition(":")
+        values["flow_name"] = Path(module).stem if Path(module).stem.isidentifier() else function
     schedule = _mapping((_list(deployment.get("schedules")) or [{}])[0])
     if isinstance(schedule.get("cron"), str):
         values["schedule"] = schedule["cron"]
