@@ -171,3 +171,23 @@ def test_team_source_with_tasks_needs_trust(cli, tmp_path):
 def test_unreachable_team_source(cli, tmp_path):
     assert_refused(cli("new", tmp_path / "p", "--template-source", tmp_path / "nothing-here",
                        "--defaults"), "--template-source")
+
+
+def test_an_update_killed_midway_is_recovered_by_the_next(cli, project, next_release):
+    """SIGKILL can land while the answers file points at the throwaway history, hidden from git."""
+    answers_path = project / ".copier-answers.yml"
+    committed = answers_path.read_text()
+    git(project, "update-index", "--skip-worktree", "--", ".copier-answers.yml")
+    answers_path.write_text(committed.replace("prefect-scaffold:serve_vm",
+                                              "/tmp/prefect-scaffold-update-gone/serve_vm"))
+    templates, install = next_release
+    (templates / "serve_vm" / "project" / "NEW.md.jinja").write_text("new\n")
+    install()
+
+    result = cli("update", project)
+    assert result.exit_code == 0, result.output
+    assert (project / "NEW.md").is_file()
+    assert "prefect-scaffold:serve_vm" in answers_path.read_text()
+    listed = subprocess.run(["git", "ls-files", "-v", ".copier-answers.yml"], cwd=project,
+                            capture_output=True, text=True, check=True).stdout
+    assert listed.startswith("H ")  # visible to git again

@@ -277,13 +277,19 @@ def update_command(
         "--check", help="Only report: exit 1 when a newer template version exists.")] = False,
     trust: Annotated[bool, typer.Option(
         help="Allow a template source that runs copier tasks or migrations.")] = False,
+    template_source: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        help="A folder holding the bundled template version the project was rendered with, "
+        "when that prefect-scaffold release cannot be installed.")] = None,
 ) -> None:
     """Bring a rendered project to its template's current version, keeping your edits."""
     from .errors import EXIT_FINDINGS
     from .update import update
 
     def body() -> None:
-        result = update(path, check_only=check, trust=trust)
+        result = update(path, check_only=check, trust=trust, template_source=template_source)
+        if result.migrated:
+            _console.info(".copier-answers.yml now names its template logically instead of by a "
+                          "path on the machine that rendered it (commit it)")
         if check:
             state = "outdated" if result.outdated else "current"
             _console.data(f"{state}: at {result.current}, latest {result.latest}")
@@ -305,6 +311,126 @@ def update_command(
             _console.info(f"check after update: {result.report.summary()}")
         if result.conflicts or (result.report is not None and not result.report.ok):
             raise typer.Exit(EXIT_FINDINGS)
+
+    _run(body)
+
+
+@app.command("adopt")
+def adopt_command(
+    path: Annotated[Path, typer.Argument(help="The existing Prefect repository.")],
+    template: Annotated[str, typer.Option(help="The template to bring it under.")],
+    data: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--data", "-d", help="An answer, KEY=VALUE (repeatable); beats what the repo says.")]
+    = None,
+    data_file: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        help="A YAML mapping of answers.")] = None,
+    defaults: Annotated[bool, typer.Option(
+        help="Ask nothing: take defaults for every answer the repository does not give.")]
+    = False,
+    apply: Annotated[bool, typer.Option(
+        help="Write the template's missing files and the answers file (your files stay).")]
+    = False,
+) -> None:
+    """Bring a repository not rendered by prefect-scaffold under a template (a diff first)."""
+    from . import prompts, team_defaults
+    from .adopt import adopt, answers_for
+    from .answers import parse_data, read_data_file
+
+    def body() -> None:
+        interactive = prompts.can_prompt() and not defaults
+        answers, found = answers_for(
+            path, template, parse_data(data or []),
+            read_data_file(data_file) if data_file else {},
+            team_defaults.load(template, Path.cwd()), use_defaults=defaults,
+            prompt=prompts.ask_template_question if interactive else None)
+        plan = adopt(path, template, answers, found, apply=apply)
+        for key, source in plan.found.items():
+            _console.info(f"{key}: {answers[key]!r} (from {source})")
+        if not apply:
+            _console.data(plan.diff.rstrip("\n"))
+            _console.info(f"\nwould add {len(plan.added)} files; {len(plan.kept)} of yours "
+                          "differ from the template and stay as they are (diff above); "
+                          "pass --apply to write")
+            return
+        for file in plan.added:
+            _console.data(f"added {file}")
+        for file in plan.kept:
+            _console.data(f"kept yours {file} (the template's differs)")
+        for file in plan.skipped:
+            _console.data(f"skipped {file} (it tests the template's version of a file of yours)")
+        _console.info(f"\nadopted {path} as template {template}: added {len(plan.added)} files, "
+                      f"kept {len(plan.kept)} of yours; commit, then "
+                      "`prefect-scaffold update` brings template changes")
+
+    _run(body)
+
+
+@app.command("switch")
+def switch_command(
+    path: Annotated[Path, typer.Argument(help="The rendered project (a clean git checkout).")],
+    to: Annotated[str, typer.Option("--to", help="The template to move to (e.g. k8s_pool).")],
+    data: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--data", "-d", help="An answer, KEY=VALUE (repeatable).")] = None,
+    data_file: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        help="A YAML mapping of answers.")] = None,
+    defaults: Annotated[bool, typer.Option(
+        help="Ask nothing: take defaults for every question the old answers do not cover.")]
+    = False,
+    branch: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Name of the new branch (default switch-to-<template>).")] = None,
+) -> None:
+    """Move a project to another pattern on a new branch, keeping your flows and edits."""
+    from . import prompts, team_defaults
+    from .answers import parse_data, read_data_file
+    from .errors import EXIT_FINDINGS
+    from .switch import answers_for, prepare, switch
+
+    def body() -> None:
+        recorded = prepare(path, to)
+        interactive = prompts.can_prompt() and not defaults
+        answers = answers_for(recorded, to, parse_data(data or []),
+                              read_data_file(data_file) if data_file else {},
+                              team_defaults.load(to, Path.cwd()), use_defaults=defaults,
+                              prompt=prompts.ask_template_question if interactive else None)
+        result = switch(path, recorded, to, answers, branch=branch)
+        for label, files in (("added", result.added), ("removed", result.removed),
+                             ("kept (you changed it)", result.kept), ("merged", result.merged),
+                             ("conflict", result.conflicts)):
+            for file in files:
+                _console.data(f"{label}: {file}")
+        _console.info(f"\nswitched {path} from {recorded.bundled} to {to} on branch "
+                      f"{result.branch} (commit {result.commit}); deployments carried over from "
+                      f"serve.py: {', '.join(result.deployments) or 'none'}")
+        if result.conflicts:
+            _console.error(f"{len(result.conflicts)} files have conflicts (<<<<<<< markers): "
+                           "resolve them, then amend the commit")
+            raise typer.Exit(EXIT_FINDINGS)
+
+    _run(body)
+
+
+class StatusFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+
+
+@app.command("status")
+def status_command(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Project folders, or folders of checkouts (each subfolder is one repository).")],
+    json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    format: Annotated[StatusFormat, typer.Option(
+        "--format", help="table, or markdown for an issue or a wiki page.")] = StatusFormat.table,
+) -> None:
+    """One row per repository: template, rendered and latest version, drift, check, pool."""
+    from .status import as_table, status
+
+    def body() -> None:
+        rows = status(paths)
+        if json:
+            _console.data_json([row.as_dict() for row in rows])
+        else:
+            _console.data(as_table(rows, markdown=format is StatusFormat.markdown))
 
     _run(body)
 

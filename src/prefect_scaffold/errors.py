@@ -135,3 +135,31 @@ class ApiUnavailable(ScaffoldError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"check --api: {reason}")
+
+
+class InvalidSource(ScaffoldError):
+    def __init__(self, field: str, value: str, allowed: str) -> None:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        super().__init__(f"{field}: {shown} is not allowed: {allowed}")
+
+
+class CannotAdopt(ScaffoldError):
+    def __init__(self, project: Path, problem: str) -> None:
+        super().__init__(f"adopt {project}: {problem}")
+
+
+class CannotSwitch(ScaffoldError):
+    def __init__(self, project: Path, problem: str) -> None:
+        super().__init__(f"switch {project}: {problem}")
+
+
+class NoRepositories(ScaffoldError):
+    def __init__(self, paths: list[Path]) -> None:
+        super().__init__(f"status {' '.join(map(str, paths))}: no repositories found; pass "
+                         "project folders or a folder of checkouts")
+
+
+class UnconvertibleServeScript(ScaffoldError):
+    def __init__(self, script: str, line: int, problem: str) -> None:
+        super().__init__(f"{script}:{line}: {problem}; move it into prefect.yaml by hand, or "
+                         "make it a literal and rerun")

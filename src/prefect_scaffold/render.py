@@ -116,14 +116,9 @@ def _verify_answers_file(source: TemplateSource, path: Path) -> None:
 
 
 def _record_cached_source(source: TemplateSource, staging: Path) -> None:
-    """Point the answers file at the cached, tagged copy of the bundled template (for update)."""
+    """Name the bundled template logically in the answers file, and keep its files for update."""
+    from .answers_file import record_bundled
     from .template_cache import snapshot
 
-    repo, tag = snapshot(source.template)
     answers_file = staging / source.template.settings.get("_answers_file", ".copier-answers.yml")
-    text = answers_file.read_text()
-    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
-    recorded = yaml.safe_load(text)
-    answers = {"_commit": tag, "_src_path": str(repo),
-               **{k: v for k, v in recorded.items() if k not in ("_commit", "_src_path")}}
-    answers_file.write_text(header + yaml.safe_dump(answers, sort_keys=False, allow_unicode=True))
+    record_bundled(answers_file, source.template.name, snapshot(source.template))

@@ -1,10 +1,13 @@
-"""A local git history of the bundled templates, so `update` can diff old and new versions.
+"""A local store of the bundled template versions projects were rendered from, for `update`.
 
-An installed template is a plain folder, but copier's three-way update needs the version a project
-was rendered from. Each bundled template is therefore committed, once per distinct content, to a git
-repository under the cache folder and tagged `<scaffolder version>+g<content hash>`; rendered
-projects record that repository and tag in `.copier-answers.yml` (`_src_path`, `_commit`). An update
-on the same machine (or CI with the cache restored) finds both versions there.
+copier's three-way update needs the template exactly as it was when a project was rendered. Every
+`new` therefore keeps a copy of the bundled template it rendered, one folder per content tag
+(`<scaffolder version>+g<content hash>`) under the cache folder. A version missing here (another
+machine, an emptied cache) is reconstructed by template_history.py and stored here too.
+
+Each copy is built aside and renamed into place, so an interrupted or killed store leaves either
+the whole version or nothing under its name (plus a `.building-*` folder the next store removes);
+every read re-hashes the copy, so a damaged one is detected, dropped and rebuilt.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import fcntl
 import hashlib
 import os
 import shutil
-import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,10 +24,8 @@ from pathlib import Path
 from . import __version__
 from .registry import Template
 
-_REPOS = "prefect-scaffold-templates"  #: the cache's folder of template repositories
-_GIT_IDENTITY = ["-c", "user.name=prefect-scaffold", "-c",
-                 "user.email=prefect-scaffold@localhost", "-c", "commit.gpgsign=false", "-c",
-                 "tag.gpgsign=false"]
+_VERSIONS = "template-versions"  #: the cache's folder of stored template versions
+_BUILDING = ".building-"  #: prefix of a version still being copied in (or killed while copied)
 
 
 def cache_root() -> Path:
@@ -34,58 +35,71 @@ def cache_root() -> Path:
     return Path(base) / "prefect-scaffold"
 
 
-def content_tag(template: Template) -> str:
-    """`<version>+g<hash>`: a PEP 440 version that changes whenever the template's files do."""
+def content_hash(folder: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in template.path.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if "__pycache__" in path.parts:
             continue
-        digest.update(path.relative_to(template.path).as_posix().encode() + b"\0")
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
-    return f"{__version__}+g{digest.hexdigest()[:12]}"
+    return digest.hexdigest()[:12]
 
 
-def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *_GIT_IDENTITY, *args], cwd=repo, capture_output=True,
-                          text=True, check=False)
+def content_tag(template: Template) -> str:
+    """`<version>+g<hash>`: a PEP 440 version that changes whenever the template's files do."""
+    return f"{__version__}+g{content_hash(template.path)}"
+
+
+def tag_matches(folder: Path, tag: str) -> bool:
+    """Whether `folder` holds exactly the files `tag` was computed from."""
+    return tag.rpartition("+g")[2] == content_hash(folder)
 
 
 @contextmanager
-def _locked(repo: Path) -> Iterator[None]:
-    repo.parent.mkdir(parents=True, exist_ok=True)
-    with open(repo.parent / f".{repo.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # two `new` runs may snapshot at once
+def _locked(folder: Path) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two `new` runs may store at once; a killed one unlocks
         yield
 
 
-def snapshot(template: Template) -> tuple[Path, str]:
-    """The cache repository and tag holding exactly `template`'s current files."""
-    repo = cache_root() / _REPOS / template.name
+def _folder(name: str, tag: str) -> Path:
+    return cache_root() / _VERSIONS / name / tag
+
+
+def cached(name: str, tag: str) -> Path | None:
+    """The stored copy of template `name` at `tag`, if it is there and intact."""
+    folder = _folder(name, tag)
+    if not folder.is_dir():
+        return None
+    if tag_matches(folder, tag):
+        return folder
+    with _locked(folder.parent):
+        shutil.rmtree(folder, ignore_errors=True)  # damaged by hand or by the disk: rebuild
+    return None
+
+
+def store(name: str, source: Path, tag: str) -> Path:
+    """Copy `source` (the files of template `name` at `tag`) into the cache; its stored path."""
+    if (folder := cached(name, tag)) is not None:
+        return folder
+    folder = _folder(name, tag)
+    with _locked(folder.parent):
+        for leftover in folder.parent.glob(f"{_BUILDING}*"):
+            shutil.rmtree(leftover, ignore_errors=True)  # a store killed midway; we hold the lock
+        if folder.is_dir():  # stored by a concurrent run while we waited for the lock
+            return folder
+        building = Path(tempfile.mkdtemp(prefix=_BUILDING, dir=folder.parent))
+        try:
+            shutil.copytree(source, building / "t", ignore=shutil.ignore_patterns("__pycache__"))
+            os.rename(building / "t", folder)  # one step: the version appears whole or not at all
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+    return folder
+
+
+def snapshot(template: Template) -> str:
+    """Store the installed bundled `template`; its content tag."""
     tag = content_tag(template)
-    with _locked(repo):
-        if (repo / ".git").is_dir() and _git(repo, "rev-parse", "-q", "--verify",
-                                             f"refs/tags/{tag}").returncode == 0:
-            return repo, tag
-        repo.mkdir(parents=True, exist_ok=True)
-        if not (repo / ".git").is_dir():
-            _git(repo, "init", "-q")
-        for entry in repo.iterdir():
-            if entry.name != ".git":
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-        shutil.copytree(template.path, repo, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("__pycache__"))
-        message = f"{template.name} {tag}"
-        for step in (["add", "-A"], ["commit", "-q", "--allow-empty", "-m", message], ["tag", tag]):
-            result = _git(repo, *step)
-            if result.returncode != 0:
-                raise RuntimeError(f"git {' '.join(step)} in {repo}: {result.stderr.strip()}")
-    return repo, tag
-
-
-def is_cached_source(src_path: str) -> bool:
-    """Whether an answers file's `_src_path` is a bundled template's cache, on any machine.
-
-    The cache folder differs between machines (a laptop's home, a CI runner's), so the path is
-    recognized by its shape: `.../prefect-scaffold-templates/<name>`.
-    """
-    return Path(src_path).parent.name == _REPOS
+    store(template.name, template.path, tag)
+    return tag
