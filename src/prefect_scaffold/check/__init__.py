@@ -29,7 +29,14 @@ from .live import api_url, read_pools
 from .prefect_yaml import check_models, check_pull, check_schedules
 from .report import Finding, Report
 from .serve_scripts import check_serve_scripts, serve_scripts
-from .source import SourceError, load, load_yaml, load_yaml_documents, project_files
+from .source import (
+    SourceError,
+    load_json,
+    load_yaml,
+    load_yaml_documents,
+    project_files,
+    read_text,
+)
 from .steps import check_steps
 
 __all__ = ["Finding", "Report", "check"]
@@ -107,26 +114,31 @@ def _discover(root: Path, show: Callable[[Path | str], str], report: Report) -> 
     """Parse prefect.yaml and the project's JSON/YAML files; note syntax errors of ours."""
     project = Project()
     prefect_yaml = root / PREFECT_YAML
-    if prefect_yaml.is_file():
+    if prefect_yaml.exists() or prefect_yaml.is_symlink():
         file = show(PREFECT_YAML)
         report.checked.append(file)
-        text = prefect_yaml.read_text(encoding="utf-8", errors="replace")
-        project.prefect_yaml_text = text
         try:
+            text = read_text(prefect_yaml, root)
+            project.prefect_yaml_text = text
             project.prefect_yaml = (file, load_yaml(text))
         except SourceError as problem:
-            report.add(file, problem.line, "syntax", "error", str(problem))
+            report.add(file, problem.line, "syntax", "error",
+                       str(problem) if str(problem).startswith("YAML") else
+                       f"prefect.yaml is {problem}")
     for candidate in project_files(root, ".json", ".yaml", ".yml", ".sh"):
         relative = candidate.relative_to(root)
         if relative == Path(PREFECT_YAML):
             continue
         file = show(relative)
-        text = candidate.read_text(encoding="utf-8", errors="replace")
+        try:
+            text = read_text(candidate, root)
+        except SourceError:
+            continue  # not a text file of ours (too large, binary): nothing to judge
         project.workers += worker_commands(file, text)
         if candidate.suffix == ".sh":
             continue
         try:
-            doc = load(candidate)
+            doc = load_json(text) if candidate.suffix == ".json" else load_yaml(text)
         except SourceError as problem:
             if "helm" in relative.parts or candidate.stem.startswith("values"):
                 report.checked.append(file)
