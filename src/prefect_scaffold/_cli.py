@@ -261,10 +261,15 @@ def check_command(
 ) -> None:
     """Validate a Prefect project offline: prefect.yaml, flows, job variables, Helm values, ECS."""
     from .check import check
-    from .errors import EXIT_FINDINGS
+    from .errors import EXIT_FINDINGS, CheckCrashed
 
     def body() -> None:
-        report = check(path, pool_type=pool_type, api=api)
+        try:
+            report = check(path, pool_type=pool_type, api=api)
+        except (ScaffoldError, KeyboardInterrupt):
+            raise
+        except Exception as problem:  # exit 3: a crash must never read as findings (exit 1)
+            raise CheckCrashed(path, problem) from None
         if json:
             _console.data_json(report.as_dict())
         else:

@@ -12,6 +12,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
+EXIT_CHECK_CRASHED = 3  #: `check` could not finish: a bug of ours, never a finding
 EXIT_INTERRUPTED = 130
 
 
@@ -77,3 +78,17 @@ class NothingToCheck(ScaffoldError):
         self.path = path
         super().__init__(f"check {path}: {reason}; pass a Prefect project directory "
                          "(one with prefect.yaml, Helm values or a serve script)")
+
+
+class CheckCrashed(ScaffoldError):
+    """`check` failed on input it should have reported on: exit 3, so CI never reads a crash as
+    "findings" (exit 1)."""
+
+    exit_code = EXIT_CHECK_CRASHED
+
+    def __init__(self, path: Path, problem: BaseException) -> None:
+        self.path = path
+        reason = str(problem).splitlines()[0][:200] if str(problem) else ""
+        super().__init__(f"check {path}: internal error ({type(problem).__name__}"
+                         f"{': ' + reason if reason else ''}); this is a bug in prefect-scaffold, "
+                         "please report it with the file that caused it")

@@ -30,6 +30,7 @@ from .prefect_yaml import check_models, check_pull, check_schedules
 from .report import Finding, Report
 from .serve_scripts import check_serve_scripts, serve_scripts
 from .source import (
+    Document,
     SourceError,
     load_json,
     load_yaml,
@@ -88,22 +89,25 @@ def check(path: Path, *, pool_type: str | None = None, api: bool = False) -> Rep
         report.extend(check_schedules(doc, file))
         report.extend(check_steps(doc, file))
         report.extend(check_flows(doc, file, root))
-        report.extend(check_pull(doc, file))
-        types, notes = pool_types(project, pool_type)
+        types, notes, inferred = pool_types(project, pool_type)
         templates = _templates(project)
         if url:
             live = read_pools(project, url)
             types = {**types, **live.types}
             templates = {**templates, **live.templates}
             notes = []  # the API's word on each pool replaces what the project hints
+            inferred -= set(live.types)
             report.extend(live.findings)
         report.extend(notes)
-        report.extend(check_job_variables(doc, file, types, templates))
+        report.extend(check_pull(doc, file, types))
+        report.extend(check_job_variables(doc, file, types, templates, inferred))
         dockerfile, findings = check_git_in_image(doc.data, file, doc.line, root, shown)
         if dockerfile:
             report.checked.append(dockerfile)
         report.extend(findings)
     report.extend(check_consistency(project))
+    if project.prefect_yaml:
+        _once_per_anchor(report, *project.prefect_yaml)
     for script in scripts:
         report.checked.append(shown(script.relative_to(root)))
         report.extend(check_serve_scripts(script, shown(script.relative_to(root)), root))
@@ -158,6 +162,21 @@ def _discover(root: Path, show: Callable[[Path | str], str], report: Report) -> 
             continue
         report.checked.append(file)
     return project
+
+
+def _once_per_anchor(report: Report, file: str, doc: Document) -> None:
+    """A finding inside YAML-anchored content is reported once, at the anchor, not per alias."""
+    shared = doc.shared_lines()
+    seen: set[tuple[int | None, str, str]] = set()
+    kept = []
+    for finding in report.findings:
+        if finding.file == file and finding.line in shared:
+            key = (finding.line, finding.rule, finding.severity)
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(finding)
+    report.findings = kept
 
 
 def _k8s_manifests(project: Project, file: str, text: str) -> bool:
