@@ -164,6 +164,7 @@ def _bound_names(body: list[ast.stmt]) -> set[str]:
 
 def check_flows(doc: Document, file: str, root: Path) -> list[Finding]:
     findings: list[Finding] = []
+    resolved: dict[str, FlowSignature | EntrypointError] = {}  # many deployments, one flow
     for i, deployment in enumerate(deployments(doc.data)):
         entrypoint = deployment.get("entrypoint")
         label = deployment.get("name") or i
@@ -172,9 +173,14 @@ def check_flows(doc: Document, file: str, root: Path) -> list[Finding]:
                 findings.append(Finding(file, doc.line(("deployments", i)), "entrypoint",
                                         "error", f"deployment {label} has no entrypoint"))
             continue
-        try:
-            flow = resolve_entrypoint(root, entrypoint)
-        except EntrypointError as problem:
+        if entrypoint not in resolved:
+            try:
+                resolved[entrypoint] = resolve_entrypoint(root, entrypoint)
+            except EntrypointError as problem:
+                resolved[entrypoint] = problem
+        flow = resolved[entrypoint]
+        if isinstance(flow, EntrypointError):
+            problem = flow
             findings.append(Finding(file, doc.line(("deployments", i, "entrypoint")),
                                     "entrypoint", "info" if isinstance(
                                         problem, EntrypointNotChecked) else "error",

@@ -134,9 +134,10 @@ def _documents(text: str, single: bool) -> list[Document]:
         for node in nodes:
             document = Document(None)
             if node is not None:
-                _bound(node)
                 document.lines[()] = node.start_mark.line + 1
                 _walk(node, document)
+                if document.aliases:  # only aliases can make the data larger than the text
+                    _bound(node)
                 document.data = loader.construct_document(node)
             documents.append(document)
     except yaml.YAMLError as problem:
@@ -202,11 +203,15 @@ def _bound(root: yaml.Node) -> None:
 
 
 def _walk(root: yaml.Node, document: Document) -> None:
-    """Record the line of every path in document order, and each alias's anchor path."""
+    """Record the line of every path in document order, and each alias's anchor path; refuse
+    nesting past MAX_DEPTH (aliases are not entered: `_bound` measures what they add)."""
     lines, first = document.lines, {}  # type: dict[Path_, int], dict[int, Path_]
     stack: list[tuple[yaml.Node, Path_]] = [(root, ())]
     while stack:
         node, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise SourceError(f"nested more than {MAX_DEPTH} levels deep; not read",
+                              node.start_mark.line + 1)
         if id(node) in first:  # an alias: its anchor was walked at first[id]
             document.aliases.setdefault(path, first[id(node)])
             continue
