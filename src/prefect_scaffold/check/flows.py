@@ -169,9 +169,10 @@ def check_flows(doc: Document, file: str, root: Path) -> list[Finding]:
         entrypoint = deployment.get("entrypoint")
         label = deployment.get("name") or i
         if not isinstance(entrypoint, str) or is_template_string(entrypoint):
-            if entrypoint is None:
+            if entrypoint is None:  # a nameless stub (`prefect init`) is filled from flags
                 findings.append(Finding(file, doc.line(("deployments", i)), "entrypoint",
-                                        "error", f"deployment {label} has no entrypoint"))
+                                        "error" if deployment.get("name") else "info",
+                                        f"deployment {label} has no entrypoint"))
             continue
         if entrypoint not in resolved:
             try:

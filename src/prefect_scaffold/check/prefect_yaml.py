@@ -73,8 +73,11 @@ def check_models(doc: Document, file: str) -> list[Finding]:
                     _field_names(ConcurrencyLimitSpec), f"{label} concurrency_limit")
         pool = deployment.get("work_pool")
         if "work_pool" in deployment and (not isinstance(pool, dict) or not pool.get("name")):
+            # `prefect init` writes a nameless stub whose name, pool and entrypoint come from
+            # `prefect deploy` flags: only a named deployment must say its pool.
             findings.append(Finding(file, doc.line(("deployments", i, "work_pool")), "work-pool",
-                                    "error", f"{label}: work_pool has no `name`; a "
+                                    "error" if deployment.get("name") else "info",
+                                    f"{label}: work_pool has no `name`; a "
                                     "non-interactive `prefect deploy` stops with \"A work pool is "
                                     "required\""))
         for path, schedule in schedules(deployment, i):
@@ -123,7 +126,8 @@ def _model_errors(problem: Any, doc: Document, file: str) -> list[Finding]:
         seen.add(key)
         where = ".".join(str(p) for p in data_path) or "prefect.yaml"
         findings.append(Finding(file, doc.line(key), "prefect-model", "error",
-                                f"{where}: {error['msg']}"))
+                                f"{where}: {error['msg']}; `prefect deploy` skips the whole file "
+                                "over it"))
     return findings
 
 
