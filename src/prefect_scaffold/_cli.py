@@ -253,11 +253,15 @@ def check_command(
     = Path("."),
     json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
     pool_type: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        help="Work pool type (kubernetes, ecs, ecs:push...) when the project does not show it.")]
+        help="Work pool type (kubernetes, ecs, ecs:push...) when the project does not show it; "
+        "NAME=TYPE[,NAME=TYPE] for named pools.")]
     = None,
     api: Annotated[bool, typer.Option(
         "--api", help="Check job variables against the live work pools at PREFECT_API_URL.")]
     = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Check afresh instead of answering an unchanged project from the "
+        "cache.")] = False,
 ) -> None:
     """Validate a Prefect project offline: prefect.yaml, flows, job variables, Helm values, ECS."""
     from .check import check
@@ -265,7 +269,7 @@ def check_command(
 
     def body() -> None:
         try:
-            report = check(path, pool_type=pool_type, api=api)
+            report = check(path, pool_type=pool_type, api=api, cache=not no_cache)
         except (ScaffoldError, KeyboardInterrupt):
             raise
         except Exception as problem:  # exit 3: a crash must never read as findings (exit 1)

@@ -146,7 +146,7 @@ def test_a_crash_exits_3_with_one_line(cli: Invoke, project: Project,
         raise KeyError("boom")
 
     monkeypatch.setattr(check_package, "check_steps", broken)
-    result = cli("check", project(), "--pool-type", "kubernetes")
+    result = cli("check", project(), "--pool-type", "kubernetes", "--no-cache")
     assert result.exit_code == 3, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "internal error (KeyError" in lines[0], result.stderr

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from prefect_scaffold.errors import NothingToCheck
 
+from . import cache as _cache
 from .consistency import Project, check_consistency, pool_types, worker_commands
 from .dockerfile import check_git_in_image
 from .ecs_task_definition import check_task_definition, is_task_definition
@@ -45,19 +46,31 @@ __all__ = ["Finding", "Report", "check"]
 PREFECT_YAML = "prefect.yaml"
 
 
-def check(path: Path, *, pool_type: str | None = None, api: bool = False) -> Report:
+def check(path: Path, *, pool_type: str | None = None, api: bool = False,
+          cache: bool = False) -> Report:
     """Check the project at `path` (a directory, or its prefect.yaml).
 
     `pool_type` (e.g. `kubernetes`, `ecs:push`) is the work pool type for deployments whose type
     the project does not reveal. `api`: check job_variables against the work pools of the
     Prefect API at PREFECT_API_URL (raises ApiUnavailable when it is unset or unreachable).
-    Raises NothingToCheck when `path` holds no Prefect artifact.
+    `cache`: answer from (and store into) the user cache when nothing `check` depends on changed
+    (see cache.py; never with `api`). Raises NothingToCheck when `path` holds no Prefect artifact.
     """
     path = Path(path)
     url = api_url() if api else None
     if not path.exists():
         raise NothingToCheck(path, "no such file or directory")
     root = path.parent if path.is_file() else path
+    cache_key = _cache.key(root, str(root), pool_type) if cache and not api else None
+    if cache_key and (cached := _cache.load(cache_key)) is not None:
+        return cached
+    report = _check(path, root, pool_type, url)
+    if cache_key:
+        _cache.store(cache_key, report)
+    return report
+
+
+def _check(path: Path, root: Path, pool_type: str | None, url: str | None) -> Report:
 
     def shown(file: Path | str) -> str:
         """How findings name a file: under the path the user gave."""
