@@ -140,12 +140,12 @@ def test_deep_directory_trees_are_capped(cli: Invoke, project: Project) -> None:
 
 def test_a_crash_exits_3_with_one_line(cli: Invoke, project: Project,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import prefect_scaffold.check as check_package
+    import prefect_scaffold.check.run as run_module
 
     def broken(*args: object) -> list[object]:
         raise KeyError("boom")
 
-    monkeypatch.setattr(check_package, "check_steps", broken)
+    monkeypatch.setattr(run_module, "check_steps", broken)
     result = cli("check", project(), "--pool-type", "kubernetes", "--no-cache")
     assert result.exit_code == 3, result.output
     lines = result.stderr.strip().splitlines()

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import prefect_scaffold.check as check_package
+import prefect_scaffold.check.run as run_module
+from prefect_scaffold.check import Report
 from tests.check.conftest import PREFECT_YAML, Project
 from tests.helpers.cli import Invoke
 
@@ -16,13 +17,13 @@ def counted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Path]:
     """A private cache folder; the list of projects actually checked (not answered from it)."""
     monkeypatch.setenv("PREFECT_SCAFFOLD_CACHE", str(tmp_path / "cache"))
     runs: list[Path] = []
-    original = check_package._check
+    original = run_module.run_checks
 
-    def counting(path: Path, *args: object) -> check_package.Report:
+    def counting(path: Path, *args: object) -> Report:
         runs.append(path)
         return original(path, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(check_package, "_check", counting)
+    monkeypatch.setattr(run_module, "run_checks", counting)
     return runs
 
 

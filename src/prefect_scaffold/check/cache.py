@@ -19,8 +19,8 @@ from pathlib import Path
 
 from prefect_scaffold import __version__
 
+from .files import MAX_FILE_BYTES, MAX_FILES, project_files
 from .report import Finding, Report
-from .source import MAX_FILE_BYTES, MAX_FILES, project_files
 
 #: Distributions whose versions change what `check` reports.
 PACKAGES = ("prefect", "prefect-kubernetes", "prefect-aws", "prefect-docker", "prefect-gcp",

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .files import is_inside
 from .prefect_yaml import deployments, schedules
 from .report import Finding, did_you_mean
-from .source import Document, SourceError, is_inside, is_template_string, read_text
+from .source import Document, SourceError, is_template_string, read_text
 
 
 @dataclass(frozen=True)

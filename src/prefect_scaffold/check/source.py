@@ -10,19 +10,14 @@ from typing import Any
 
 import yaml
 
+from .files import MAX_FILE_BYTES, is_inside
+
 Path_ = tuple[str | int, ...]
 
-SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "dist", "build",
-                ".mypy_cache", ".ruff_cache", ".pytest_cache", ".terraform"}
-
-
-#: Bounds on what `check` reads, so a hostile or broken repository cannot exhaust time or memory
-#: (the README's Security section states them).
-MAX_FILE_BYTES = 2 * 1024 * 1024
+#: Bounds on what `check` parses, so a hostile or broken repository cannot exhaust time or memory
+#: (the README states them; files.py bounds what is read).
 MAX_DEPTH = 64  #: nesting of YAML/JSON collections; real prefect.yaml files stay under 15
 MAX_NODES = 1_000_000  #: values after alias expansion (a "billion laughs" file expands to 10^9)
-MAX_DIR_DEPTH = 12
-MAX_FILES = 5_000
 
 
 @dataclass
@@ -106,14 +101,6 @@ def read_text(path: Path, root: Path | None = None) -> str:
     except UnicodeDecodeError as problem:
         line = raw[:problem.start].count(b"\n") + 1
         raise SourceError(f"not valid UTF-8 (byte {problem.start})", line) from None
-
-
-def is_inside(path: Path, root: Path) -> bool:
-    """Whether `path`, symlinks resolved, is within `root`."""
-    try:
-        return path.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError):  # a symlink loop
-        return False
 
 
 def _yaml_error(problem: yaml.YAMLError) -> SourceError:
@@ -267,34 +254,6 @@ def _depth(value: Any) -> int:
         level = [c for v in level for c in (v.values() if isinstance(v, dict) else
                                              v if isinstance(v, list) else [])]
     return depth
-
-
-def project_files(root: Path, *suffixes: str) -> Iterator[Path]:
-    """Files under `root` with one of `suffixes`, skipping virtualenvs, caches and VCS folders.
-
-    Symlinked folders are not entered (no loops, nothing outside the project), symlinked files
-    only when they point inside `root`; at most MAX_DIR_DEPTH levels and MAX_FILES files.
-    """
-    found = 0
-    stack = [(root, 0)]
-    while stack:
-        folder, depth = stack.pop()
-        try:
-            entries = sorted(folder.iterdir(), reverse=True)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_symlink() and (entry.is_dir() or not is_inside(entry, root)):
-                continue
-            if entry.is_dir():
-                if depth < MAX_DIR_DEPTH and (entry.name == ".github" or (
-                        entry.name not in SKIPPED_DIRS and not entry.name.startswith("."))):
-                    stack.append((entry, depth + 1))
-            elif entry.suffix in suffixes and entry.is_file():
-                found += 1
-                if found > MAX_FILES:
-                    return
-                yield entry
 
 
 def is_template_string(value: Any) -> bool:
