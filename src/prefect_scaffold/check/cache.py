@@ -81,13 +81,16 @@ def load(cache_key: str) -> Report | None:
 
 
 def store(cache_key: str, report: Report) -> None:
-    """Write atomically (a concurrent `check` reads the old entry or the new, never half)."""
-    target = folder()
+    write_atomically(folder() / f"{cache_key}.json", json.dumps(report.as_dict()))
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """A concurrent `check` reads the old entry or the new, never half of one."""
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target, suffix=".tmp")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(report.as_dict(), stream)
-        os.replace(temporary, target / f"{cache_key}.json")
+            stream.write(text)
+        os.replace(temporary, target)
     except OSError:
         pass  # a read-only or full cache folder only costs speed

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .ecs_task_definition import fargate_problem
@@ -39,30 +38,56 @@ def is_base_job_template(data: Any) -> bool:
         and isinstance(data.get("variables"), dict)
 
 
+#: The distribution that provides each worker type.
+WORKER_PACKAGES = {"kubernetes": "prefect-kubernetes", "ecs": "prefect-aws",
+                   "docker": "prefect-docker", "cloud-run": "prefect-gcp",
+                   "cloud-run-v2": "prefect-gcp",
+                   "vertex-ai": "prefect-gcp", "azure-container-instance": "prefect-azure",
+                   "process": "prefect"}
+
+
 def default_template(pool_type: str) -> PoolTemplate | None:
+    """The installed worker's default template (cached per worker and Prefect version, since
+    importing a worker costs more than the rest of `check`), else Prefect's offline copy."""
+    from importlib import metadata
+
+    from .pool_inference import worker_templates
+
     base = pool_type.removesuffix(":push")
+    try:
+        package = WORKER_PACKAGES[base]
+        versions = f"{package}-{metadata.version(package)}-prefect-{metadata.version('prefect')}"
+    except (KeyError, metadata.PackageNotFoundError):
+        versions = None  # no worker package installed: Prefect's copy is all there is
+    if versions:
+        from . import cache
+
+        stored = cache.folder().parent / "worker-templates" / f"{base}-{versions}.json"
+        try:
+            return PoolTemplate(json.loads(stored.read_text(encoding="utf-8")),
+                                f"the {base} worker's default template")
+        except (OSError, ValueError):
+            pass
+        variables = _installed_template(base)
+        if variables is not None:
+            cache.write_atomically(stored, json.dumps(variables))
+            return PoolTemplate(variables, f"the {base} worker's default template")
+    variables = worker_templates().get(base)
+    if variables is None:
+        return None
+    return PoolTemplate(variables, f"the {base} worker's default template (Prefect's copy)")
+
+
+def _installed_template(base: str) -> dict[str, Any] | None:
     try:
         from prefect.workers.base import BaseWorker
 
         worker = BaseWorker.get_worker_class_from_type(base)
         if worker is not None:
-            template = worker.get_default_base_job_template()
-            return PoolTemplate(template["variables"], f"the {base} worker's default template")
-    except Exception:  # the worker's package is not installed: use Prefect's offline copy
+            variables = worker.get_default_base_job_template()["variables"]
+            return variables if isinstance(variables, dict) else None
+    except Exception:  # a broken worker install: fall back to Prefect's offline copy
         pass
-    import prefect
-
-    aggregate = Path(prefect.__file__).parent / "server/api/collections_data/views" \
-        / "aggregate-worker-metadata.json"
-    try:
-        metadata = json.loads(aggregate.read_text())
-    except (OSError, ValueError):
-        return None
-    for workers in metadata.values():
-        for name, worker_data in workers.items():
-            if name == base and "default_base_job_configuration" in worker_data:
-                return PoolTemplate(worker_data["default_base_job_configuration"]["variables"],
-                                    f"the {base} worker's default template (Prefect's copy)")
     return None
 
 

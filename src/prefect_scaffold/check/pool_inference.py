@@ -27,9 +27,10 @@ NAME_HINTS = (
 
 
 @cache
-def worker_variables() -> dict[str, frozenset[str]]:
-    """Worker type -> its default template's variable names, from the metadata Prefect ships
-    offline (`prefect/server/api/collections_data/views/aggregate-worker-metadata.json`)."""
+def worker_templates() -> dict[str, dict[str, Any]]:
+    """Worker type -> its default template's `variables`, from the metadata Prefect ships offline
+    (`prefect/server/api/collections_data/views/aggregate-worker-metadata.json`), read without
+    importing prefect."""
     import importlib.util
 
     spec = importlib.util.find_spec("prefect")
@@ -41,14 +42,18 @@ def worker_variables() -> dict[str, frozenset[str]]:
         metadata = json.loads(aggregate.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    found: dict[str, frozenset[str]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for workers in metadata.values():
         for name, worker in workers.items():
-            template = worker.get("default_base_job_configuration") or {}
-            properties = template.get("variables", {}).get("properties")
-            if isinstance(properties, dict):
-                found[name] = frozenset(properties)
+            variables = (worker.get("default_base_job_configuration") or {}).get("variables")
+            if isinstance(variables, dict) and isinstance(variables.get("properties"), dict):
+                found[name] = variables
     return found
+
+
+def worker_variables() -> dict[str, frozenset[str]]:
+    """Worker type -> its default template's variable names."""
+    return {name: frozenset(v["properties"]) for name, v in worker_templates().items()}
 
 
 def all_variables() -> frozenset[str]:

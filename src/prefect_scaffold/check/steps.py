@@ -61,9 +61,11 @@ KNOWN_STEPS: dict[str, StepSpec] = {
         "image_name tag credentials additional_tags ignore_cache build_backend", "image_name",
         outputs="image_name tag image additional_tags"),
     "prefect_aws.deployments.steps.push_to_s3": _spec(
-        "bucket folder credentials client_parameters ignore_file", "bucket folder"),
+        "bucket folder credentials client_parameters ignore_file", "bucket folder",
+        outputs="bucket folder"),
     "prefect_aws.deployments.steps.pull_from_s3": _spec(
-        "bucket folder credentials client_parameters", "bucket folder"),
+        "bucket folder credentials client_parameters", "bucket folder",
+        outputs="bucket folder directory"),
     "prefect_gcp.deployments.steps.push_to_gcs": _spec(
         "bucket folder project credentials ignore_file", "bucket folder"),
     "prefect_gcp.deployments.steps.pull_from_gcs": _spec(
@@ -92,8 +94,26 @@ def prefect2_name(name: str) -> str | None:
     return f"{module}.{function}"
 
 
+#: The versions KNOWN_STEPS describes: when the installed distribution is one of them, the table
+#: is used instead of importing the step (importing prefect's steps costs more than a whole check).
+TABLE_VERSIONS = {"prefect": "3.9.", "prefect-docker": "0.7."}
+
+
+def _table_is_current(name: str) -> bool:
+    from importlib import metadata
+
+    distribution = name.split(".", 1)[0].replace("_", "-")
+    try:
+        return metadata.version(distribution).startswith(TABLE_VERSIONS.get(distribution, "-"))
+    except metadata.PackageNotFoundError:
+        return False
+
+
 def step_spec(name: str) -> StepSpec | None:
-    """The step's signature from the installed function, else from KNOWN_STEPS."""
+    """The step's signature: from KNOWN_STEPS when it describes the installed version, else from
+    the installed function, else from KNOWN_STEPS."""
+    if name in KNOWN_STEPS and _table_is_current(name):
+        return KNOWN_STEPS[name]
     module, _, function = name.rpartition(".")
     try:
         from importlib import import_module
