@@ -150,3 +150,19 @@ def test_a_crash_exits_3_with_one_line(cli: Invoke, project: Project,
     assert result.exit_code == 3, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "internal error (KeyError" in lines[0], result.stderr
+
+
+def test_dockerfile_named_outside_the_project_is_not_read(cli: Invoke, project: Project,
+                                                          tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\n")  # would warn if read
+    yaml = PREFECT_YAML.replace(
+        "  - prefect.deployments.steps.run_shell_script:",
+        "  - prefect_docker.deployments.steps.build_docker_image:\n"
+        "      image_name: acme/etl\n      dockerfile: ../Dockerfile\n"
+        "  - prefect.deployments.steps.run_shell_script:").replace(
+        "  - prefect.deployments.steps.set_working_directory:\n"
+        "      directory: /opt/prefect/demo",
+        "  - prefect.deployments.steps.git_clone:\n      repository: https://x/y.git")
+    result = cli("check", project(yaml), "--pool-type", "kubernetes")
+    assert result.exit_code == 0, result.output
+    assert "Dockerfile" not in result.stdout
