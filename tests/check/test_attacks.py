@@ -166,3 +166,9 @@ def test_dockerfile_named_outside_the_project_is_not_read(cli: Invoke, project: 
     result = cli("check", project(yaml), "--pool-type", "kubernetes")
     assert result.exit_code == 0, result.output
     assert "Dockerfile" not in result.stdout
+
+
+@pytest.mark.parametrize("value", ["1" * 5000, "2024-99-99"])
+def test_yaml_values_python_cannot_build(cli: Invoke, project: Project, value: str) -> None:
+    one_finding(cli, project(PREFECT_YAML.replace("source: demo", f"source: {value}")),
+                "YAML value error")

@@ -129,6 +129,9 @@ def _documents(text: str, single: bool) -> list[Document]:
             documents.append(document)
     except yaml.YAMLError as problem:
         raise _yaml_error(problem) from None
+    except (ValueError, TypeError, OverflowError) as problem:  # `2024-99-99`, a 5,000-digit int
+        raise SourceError(f"YAML value error: {str(problem).splitlines()[0][:120]}", None) \
+            from None
     except RecursionError:
         raise SourceError(f"nested more than {MAX_DEPTH} levels deep", None) from None
     finally:
@@ -235,6 +238,8 @@ def load_json(text: str) -> Document:
         data = json.loads(text)
     except json.JSONDecodeError as problem:
         raise SourceError(f"JSON syntax error: {problem.msg}", problem.lineno) from None
+    except ValueError as problem:  # a 5,000-digit number
+        raise SourceError(f"JSON value error: {str(problem)[:120]}", None) from None
     except RecursionError:
         raise SourceError(f"nested more than {MAX_DEPTH} levels deep", None) from None
     try:
