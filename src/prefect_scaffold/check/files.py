@@ -31,18 +31,20 @@ def project_files(root: Path, *suffixes: str) -> Iterator[Path]:
     while stack:
         folder, depth = stack.pop()
         try:
-            entries = sorted(folder.iterdir(), reverse=True)
+            entries = sorted(folder.iterdir())
         except OSError:
             continue
+        subfolders = []
         for entry in entries:
             if entry.is_symlink() and (entry.is_dir() or not is_inside(entry, root)):
                 continue
             if entry.is_dir():
                 if depth < MAX_DIR_DEPTH and (entry.name == ".github" or (
                         entry.name not in SKIPPED_DIRS and not entry.name.startswith("."))):
-                    stack.append((entry, depth + 1))
+                    subfolders.append((entry, depth + 1))
             elif entry.suffix in suffixes and entry.is_file():
                 found += 1
                 if found > MAX_FILES:
                     return
                 yield entry
+        stack.extend(reversed(subfolders))  # depth first, in name order
