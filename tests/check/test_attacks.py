@@ -172,3 +172,9 @@ def test_dockerfile_named_outside_the_project_is_not_read(cli: Invoke, project: 
 def test_yaml_values_python_cannot_build(cli: Invoke, project: Project, value: str) -> None:
     one_finding(cli, project(PREFECT_YAML.replace("source: demo", f"source: {value}")),
                 "YAML value error")
+
+
+def test_prefect_yaml_that_is_a_named_pipe(cli: Invoke, project: Project) -> None:
+    root = project(None)
+    os.mkfifo(root / "prefect.yaml")  # reading it would block forever
+    one_finding(cli, root, "not a regular file")

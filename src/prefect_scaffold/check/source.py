@@ -86,6 +86,8 @@ def read_text(path: Path, root: Path | None = None) -> str:
         raise SourceError("a symlink to outside the project; not read", None)
     if path.is_dir():
         raise SourceError("a directory, not a file", None)
+    if not path.is_file():  # a FIFO or device would block or never end
+        raise SourceError("not a regular file", None)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
