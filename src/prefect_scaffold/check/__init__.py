@@ -2,8 +2,10 @@
 
 One module per artifact (prefect_yaml, steps, flows, job_variables, helm_values,
 ecs_task_definition, k8s_manifests, dockerfile, serve_scripts), one for what spans files
-(consistency) and one for the live API (`--api`: live). Nothing here prints or imports user code;
-prefect, jsonschema, kubernetes_validate and botocore are imported inside functions.
+(consistency, with pool_inference), one for the live API (`--api`: live); run.py runs them all,
+files.py and source.py bound what is read and parsed, cache.py answers unchanged projects. Nothing
+here prints or imports user code; prefect, jsonschema, kubernetes_validate and botocore are
+imported inside functions, and only after a cache miss.
 """
 
 from __future__ import annotations

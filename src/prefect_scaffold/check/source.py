@@ -1,4 +1,4 @@
-"""Read YAML and JSON files keeping the line of every key and value, and find project files."""
+"""Read project files as text and parse YAML and JSON, keeping the line of every key and value."""
 
 from __future__ import annotations
 
