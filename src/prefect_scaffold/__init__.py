@@ -6,14 +6,14 @@ The public API: `recommend` (walk the decision tree), `new` (choose, answer and 
 copier or prefect until called.
 """
 
+__version__ = "0.1.0"  # first: modules imported below read it
+
 from .check import check
 from .decision_tree import TREE
 from .recommend import Recommendation, recommend
 from .render import render
 from .scaffold import new
 from .update import update
-
-__version__ = "0.1.0"
 
 __all__ = ["TREE", "Recommendation", "__version__", "check", "new", "recommend", "render",
            "update"]

@@ -245,18 +245,27 @@ def check_command(
     = Path("."),
     json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
     pool_type: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        help="Work pool type (kubernetes, ecs, ecs:push...) when the project does not show it.")]
+        help="Work pool type (kubernetes, ecs, ecs:push...) when the project does not show it; "
+        "NAME=TYPE[,NAME=TYPE] for named pools.")]
     = None,
     api: Annotated[bool, typer.Option(
         "--api", help="Check job variables against the live work pools at PREFECT_API_URL.")]
     = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Check afresh instead of answering an unchanged project from the "
+        "cache.")] = False,
 ) -> None:
     """Validate a Prefect project offline: prefect.yaml, flows, job variables, Helm values, ECS."""
     from .check import check
-    from .errors import EXIT_FINDINGS
+    from .errors import EXIT_FINDINGS, CheckCrashed
 
     def body() -> None:
-        report = check(path, pool_type=pool_type, api=api)
+        try:
+            report = check(path, pool_type=pool_type, api=api, cache=not no_cache)
+        except (ScaffoldError, KeyboardInterrupt):
+            raise
+        except Exception as problem:  # exit 3: a crash must never read as findings (exit 1)
+            raise CheckCrashed(path, problem) from None
         if json:
             _console.data_json(report.as_dict())
         else:

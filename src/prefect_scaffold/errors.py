@@ -163,3 +163,17 @@ class UnconvertibleServeScript(ScaffoldError):
     def __init__(self, script: str, line: int, problem: str) -> None:
         super().__init__(f"{script}:{line}: {problem}; move it into prefect.yaml by hand, or "
                          "make it a literal and rerun")
+
+
+class CheckCrashed(ScaffoldError):
+    """`check` failed on input it should have reported on: exit 3, so CI never reads a crash as
+    "findings" (exit 1)."""
+
+    exit_code = EXIT_CRASH
+
+    def __init__(self, path: Path, problem: BaseException) -> None:
+        self.path = path
+        reason = str(problem).splitlines()[0][:200] if str(problem) else ""
+        super().__init__(f"check {path}: internal error ({type(problem).__name__}"
+                         f"{': ' + reason if reason else ''}); this is a bug in prefect-scaffold, "
+                         "please report it with the file that caused it")

@@ -78,4 +78,17 @@ def yaml_line(root: Path, text: str, file: str = "prefect.yaml") -> int:
     return next(i for i, line in enumerate(lines, 1) if text in line)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The realworld corpus's detection figures (tests/check/test_realworld.py)."""
+    from tests.check.test_realworld import DETECTION, FALSE_FINDINGS
+
+    if DETECTION or FALSE_FINDINGS:
+        caught = sum(c for c, _ in DETECTION.values())
+        seeded = sum(t for _, t in DETECTION.values())
+        terminalreporter.write_line(
+            f"check realworld corpus: {len(FALSE_FINDINGS)} files, "
+            f"{sum(FALSE_FINDINGS.values())} unexpected findings; seeded mistakes caught "
+            f"{caught}/{seeded} in {len(DETECTION)} files")
+
+
 __all__ = ["FLOW", "PREFECT_YAML", "Project", "check", "only", "yaml_line"]

@@ -20,8 +20,43 @@ def test_job_variable_of_the_wrong_type(project: Project) -> None:
     assert finding.line == yaml_line(root, "backoff_limit")
 
 
-def test_unknown_pool_type_skips_with_a_note(project: Project) -> None:
-    assert only(check(project()), "job-variables").severity == "info"
+def test_pool_type_inferred_from_a_key_only_one_type_has(project: Project) -> None:
+    root = project(PREFECT_YAML.replace("        namespace: prefect", "        namespace: prefect\n"
+                                        "        image_pul_policy: Always"))
+    report = check(root)
+    note = next(f for f in report.findings if f.rule == "pool-type")
+    assert "kubernetes" in note.message and "'namespace'" in note.message
+    typo = next(f for f in report.findings if f.rule == "job-variables")
+    assert typo.severity == "warning"  # a guessed type: the pool's template may be customised
+    assert "'image_pull_policy'" in typo.message
+    assert typo.line == yaml_line(root, "image_pul_policy")
+
+
+def test_pool_type_inferred_from_the_pool_name(project: Project) -> None:
+    root = project(PREFECT_YAML.replace("        namespace: prefect\n", "")
+                   .replace("name: k8s", "name: prod-ecs-pool"))
+    assert "type ecs (inferred from the pool's name" in only(check(root), "pool-type").message
+
+
+def test_unknown_pool_type_checks_keys_against_every_known_type(project: Project) -> None:
+    root = project(PREFECT_YAML.replace("        namespace: prefect\n", "        imagee: x\n")
+                   .replace("name: k8s", "name: workers"))
+    report = check(root)
+    warning = next(f for f in report.findings if f.severity == "warning")
+    assert warning.rule == "job-variables" and "(did you mean 'image'?)" in warning.message
+    assert "--pool-type workers=TYPE" in warning.message
+    notes = [f for f in report.findings if f.rule == "job-variables" and f.severity == "info"]
+    assert len(notes) == 1 and "'workers'" in notes[0].message
+    assert report.errors == 0
+
+
+def test_pool_type_for_one_named_pool(project: Project) -> None:
+    root = project(PREFECT_YAML.replace("name: k8s", "name: workers"))
+    report = check(root, pool_type="workers=docker,other=ecs")
+    error = only(report, "job-variables")
+    assert error.severity == "error" and error.line == yaml_line(root, "namespace: prefect")
+    assert "'namespace' is not a variable of work pool 'workers'" in error.message
+    assert "docker" in error.message
 
 
 def test_push_type_uses_the_hybrid_variables_and_fargate_pairs(project: Project) -> None:

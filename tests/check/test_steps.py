@@ -65,3 +65,32 @@ push:
 """))
     finding = only(check(root, pool_type="kubernetes"), "step-arguments")
     assert "no argument 'tags'" in finding.message and "'tag'" in finding.message
+
+
+def test_step_table_matches_the_installed_versions_it_stands_for() -> None:
+    """`check` reads KNOWN_STEPS instead of importing prefect's steps when the installed version
+    is the one the table describes: the table must then equal the real signatures."""
+    from importlib import metadata
+
+    from prefect_scaffold.check import steps
+
+    compared = 0
+    for name, table in list(steps.KNOWN_STEPS.items()):
+        distribution = name.split(".", 1)[0].replace("_", "-")
+        try:
+            installed = metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            continue
+        if not installed.startswith(steps.TABLE_VERSIONS.get(distribution, "-")):
+            continue
+        steps.KNOWN_STEPS.pop(name)  # force the import path
+        try:
+            live = steps.step_spec(name)
+            assert live is not None, name
+            assert (live.arguments, live.required, live.any_keyword) == \
+                (table.arguments, table.required, table.any_keyword), name
+            assert live.outputs in (None, table.outputs), name  # None: not annotated
+        finally:
+            steps.KNOWN_STEPS[name] = table
+        compared += 1
+    assert compared >= 6

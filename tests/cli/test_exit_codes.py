@@ -36,6 +36,17 @@ def test_a_crash_in_check_is_exit_3_not_findings(cli, tmp_path, monkeypatch):
     monkeypatch.setattr(check_module, "check", crash)
     result = cli("check", tmp_path)
     assert result.exit_code == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "internal error (RecursionError" in lines[0]
+
+
+def test_a_crash_elsewhere_prints_its_traceback_and_exits_3(cli, tmp_path, monkeypatch):
+    def crash(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(importlib.import_module("prefect_scaffold.scaffold"), "new", crash)
+    result = cli("new", tmp_path / "p", "--defaults")
+    assert result.exit_code == 3
     assert "Traceback" in result.stderr and "internal error" in result.stderr
 
 

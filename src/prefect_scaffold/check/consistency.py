@@ -13,6 +13,7 @@ from typing import Any
 
 from .helm_values import worker_setting
 from .job_variables import KNOWN_TYPES
+from .pool_inference import infer_type
 from .prefect_yaml import deployments
 from .report import Finding
 from .source import Document
@@ -80,33 +81,54 @@ def _command_rest(text: str) -> str:
     return " ".join(kept)
 
 
-def pool_types(project: Project, given: str | None) -> tuple[dict[str, str], list[Finding]]:
-    """Each prefect.yaml pool's type, and an info finding saying where it came from."""
+def parse_pool_types(given: str, pools: Any) -> dict[str, str]:
+    """`--pool-type TYPE` (every pool) or `NAME=TYPE[,NAME=TYPE...]` -> pool name -> type."""
+    if "=" not in given:
+        return {name: given for name in pools}
+    pairs = (item.partition("=") for item in given.split(",") if item.strip())
+    return {name.strip(): kind.strip() for name, _, kind in pairs}
+
+
+def pool_types(project: Project,
+               given: str | None) -> tuple[dict[str, str], list[Finding], set[str]]:
+    """Each prefect.yaml pool's type, an info finding saying where it came from, and the pools
+    whose type is only inferred (see pool_inference)."""
     types: dict[str, str] = {}
+    inferred: set[str] = set()
     notes: list[Finding] = []
     pools = project.pools()
+    exact = parse_pool_types(given, pools) if given else {}
     note_types = {m.group(0) for m in TYPE_NOTE.finditer(project.prefect_yaml_text)}
     note_types |= set(re.findall(OPTION.format("type"), project.prefect_yaml_text))
     for name in pools:
         source = None
-        if given:
-            types[name], source = given, "--pool-type"
+        if name in exact:
+            types[name], source = exact[name], "from --pool-type"
         for file, doc in project.helm:
             if name not in types and worker_setting(doc.data, "config", "workPool") == name:
                 types[name] = worker_setting(doc.data, "config", "type") or "kubernetes"
-                source = file
+                source = f"from {file}"
         for worker in project.workers:
             if name not in types and worker.pool == name and worker.type:
-                types[name], source = worker.type, worker.file
+                types[name], source = worker.type, f"from {worker.file}"
         if name not in types and len(note_types) == 1:
-            types[name], source = next(iter(note_types)), "a note in prefect.yaml"
+            types[name], source = next(iter(note_types)), "from a note in prefect.yaml"
+        if name not in types:
+            for _, deployment in pools[name]:
+                guess = infer_type(name, deployment["work_pool"].get("job_variables"))
+                if guess:
+                    types[name] = guess[0]
+                    source = f"inferred from {guess[1]}; pass --pool-type {name}={guess[0]} " \
+                             "to be exact"
+                    inferred.add(name)
+                    break
         if name in types and project.prefect_yaml:
             file, doc = project.prefect_yaml
             index = pools[name][0][0]
             notes.append(Finding(file, doc.line(("deployments", index, "work_pool", "name")),
                                  "pool-type", "info",
-                                 f"work pool {name!r}: type {types[name]} (from {source})"))
-    return types, notes
+                                 f"work pool {name!r}: type {types[name]} ({source})"))
+    return types, notes, inferred
 
 
 def check_consistency(project: Project) -> list[Finding]:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .files import is_inside
 from .report import Finding
+from .source import SourceError, read_text
 from .steps import all_steps
 
 RULE = "git-in-image"
@@ -99,10 +101,11 @@ def dockerfile_of(data: Any, root: Path) -> Path | None:
             named = step.arguments.get("dockerfile", "Dockerfile")
             if named == "auto":  # Prefect writes one FROM prefecthq/prefect
                 return None
-            if isinstance(named, str) and "{{" not in named and (root / named).is_file():
+            if isinstance(named, str) and "{{" not in named and (root / named).is_file() \
+                    and is_inside(root / named, root):  # never read outside the project
                 return root / named
     default = root / "Dockerfile"
-    return default if default.is_file() else None
+    return default if default.is_file() and is_inside(default, root) else None
 
 
 def check_git_in_image(data: Any, yaml_file: str, yaml_line: Any, root: Path,
@@ -117,7 +120,10 @@ def check_git_in_image(data: Any, yaml_file: str, yaml_line: Any, root: Path,
     if dockerfile is None:
         return None, []
     file = shown(dockerfile.relative_to(root))
-    found = stages(dockerfile.read_text(encoding="utf-8", errors="replace"))
+    try:
+        found = stages(read_text(dockerfile, root))
+    except SourceError:
+        return None, []  # binary or huge: not a Dockerfile we can judge
     if not found or has_git(found):
         return file, []
     final = found[-1]

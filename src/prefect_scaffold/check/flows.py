@@ -7,13 +7,15 @@ credentials, a database or packages missing here is still checked.
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .files import is_inside
 from .prefect_yaml import deployments, schedules
 from .report import Finding, did_you_mean
-from .source import Document, is_template_string
+from .source import Document, SourceError, is_template_string, read_text
 
 
 @dataclass(frozen=True)
@@ -47,19 +49,68 @@ def _signature(function: ast.FunctionDef | ast.AsyncFunctionDef) -> FlowSignatur
     return FlowSignature(function.name, tuple(names), tuple(required), args.kwarg is not None)
 
 
-def resolve_entrypoint(root: Path, entrypoint: str) -> FlowSignature:
-    """`path/to/file.py:function` -> the flow's signature; EntrypointError says what is wrong."""
-    if ":" not in entrypoint:
-        raise EntrypointError(f"entrypoint {entrypoint!r} must be `path/to/file.py:flow_function`")
-    file_part, _, object_path = entrypoint.rpartition(":")
-    source = root / file_part
-    if not source.is_file():
-        raise EntrypointError(f"entrypoint {entrypoint!r}: no file {file_part}")
+class EntrypointNotChecked(EntrypointError):
+    """The entrypoint may well be valid but its code is not here (an installed package)."""
+
+
+def parse_python(source: Path, root: Path) -> ast.Module:
+    """A project Python file's syntax tree; SourceError says why there is none."""
+    text = read_text(source, root)
     try:
-        tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
+        return ast.parse(text, filename=str(source))
     except SyntaxError as problem:
-        raise EntrypointError(f"entrypoint {entrypoint!r}: {file_part} does not parse: "
-                              f"line {problem.lineno}: {problem.msg}") from None
+        raise SourceError(f"does not parse: {problem.msg}", problem.lineno) from None
+    except (RecursionError, MemoryError, ValueError):  # nesting deeper than CPython's parser
+        raise SourceError("nested too deeply for Python's parser", None) from None
+
+
+def module_file(root: Path, module: str) -> Path | None:
+    """The file of `module` in the project (flat or src layout) or on this interpreter's path,
+    found without importing anything."""
+    parts = module.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    for base in [root, root / "src", *(Path(p) for p in sys.path if p)]:
+        for candidate in (base.joinpath(*parts).with_suffix(".py"),
+                          base.joinpath(*parts, "__init__.py")):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def resolve_entrypoint(root: Path, entrypoint: str) -> FlowSignature:
+    """`path/to/file.py:function` or `pkg.module:function` / `pkg.module.function` -> the flow's
+    signature; EntrypointError says what is wrong.
+
+    Prefect's rule (`prefect.utilities.importtools.import_object`): with `.py:` it is a script
+    path, else a module path split at the last `:` or, without one, at the last `.`.
+    """
+    if ".py:" in entrypoint:
+        file_part, _, object_path = entrypoint.rpartition(":")
+        source = root / file_part
+        if not is_inside(source, root):
+            raise EntrypointNotChecked(f"entrypoint {entrypoint!r}: {file_part} is outside the "
+                                       "project; not checked")
+        if not source.is_file():
+            raise EntrypointError(f"entrypoint {entrypoint!r}: no file {file_part}")
+    else:
+        separator = ":" if ":" in entrypoint else "."
+        module, _, object_path = entrypoint.rpartition(separator)
+        if not module or not object_path:
+            raise EntrypointError(f"entrypoint {entrypoint!r} must be `path/to/file.py:flow` or "
+                                  "`package.module:flow`")
+        found = module_file(root, module)
+        if found is None:
+            raise EntrypointNotChecked(f"entrypoint {entrypoint!r}: module {module} is not in the "
+                                       "project or installed here; not checked")
+        source, file_part = found, module
+        if not is_inside(source, root):  # an installed package: read, never imported
+            root = source.parent
+    try:
+        tree = parse_python(source, root)
+    except SourceError as problem:
+        where = f" line {problem.line}:" if problem.line else ""
+        raise EntrypointError(f"entrypoint {entrypoint!r}: {file_part}{where} {problem}") from None
     body: list[ast.stmt] = tree.body
     *owners, name = object_path.split(".")
     for owner in owners:  # Class.method entrypoints
@@ -70,10 +121,15 @@ def resolve_entrypoint(root: Path, entrypoint: str) -> FlowSignature:
     functions = {n.name: n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     if name in functions:
         function = functions[name]
-        if not any(_is_flow_decorator(d) for d in function.decorator_list):
-            raise EntrypointError(f"entrypoint {entrypoint!r}: {name} in {file_part} is not "
-                                  "decorated with @flow")
-        return _signature(function)
+        if any(_is_flow_decorator(d) for d in function.decorator_list):
+            return _signature(function)
+        others = [ast.unparse(d) for d in function.decorator_list
+                  if not ast.unparse(d).split("(")[0].endswith("task")]
+        if others:  # a decorator of the project's own may return a flow
+            raise EntrypointNotChecked(f"entrypoint {entrypoint!r}: {name} is decorated with "
+                                       f"@{others[0]}, not @flow; not checked")
+        raise EntrypointError(f"entrypoint {entrypoint!r}: {name} in {file_part} is not "
+                              "decorated with @flow")
     for node in body:  # `name = flow(some_function)`
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
                                                 for t in node.targets):
@@ -84,25 +140,53 @@ def resolve_entrypoint(root: Path, entrypoint: str) -> FlowSignature:
                 if isinstance(inner, ast.Name) and inner.id in functions:
                     return _signature(functions[inner.id])
                 return FlowSignature(name, (), (), any_keyword=True)  # cannot see the signature
+    if name in _bound_names(body):  # imported or assigned: Prefect's import would find it
+        raise EntrypointNotChecked(f"entrypoint {entrypoint!r}: {name} is imported or assigned "
+                                   f"in {file_part}, not defined there; not checked")
     raise EntrypointError(f"entrypoint {entrypoint!r}: no function {name} in {file_part}"
                           f"{did_you_mean(name, functions)}")
 
 
+def _bound_names(body: list[ast.stmt]) -> set[str]:
+    """Names a module binds at top level other than by `def`."""
+    names: set[str] = set()
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.If, ast.Try)):  # `try: from x import f except ImportError`
+            names |= _bound_names([*node.body, *getattr(node, "handlers", []), *node.orelse])
+        elif isinstance(node, ast.ExceptHandler):
+            names |= _bound_names(node.body)
+    return names
+
+
 def check_flows(doc: Document, file: str, root: Path) -> list[Finding]:
     findings: list[Finding] = []
+    resolved: dict[str, FlowSignature | EntrypointError] = {}  # many deployments, one flow
     for i, deployment in enumerate(deployments(doc.data)):
         entrypoint = deployment.get("entrypoint")
         label = deployment.get("name") or i
         if not isinstance(entrypoint, str) or is_template_string(entrypoint):
-            if entrypoint is None:
+            if entrypoint is None:  # a nameless stub (`prefect init`) is filled from flags
                 findings.append(Finding(file, doc.line(("deployments", i)), "entrypoint",
-                                        "error", f"deployment {label} has no entrypoint"))
+                                        "error" if deployment.get("name") else "info",
+                                        f"deployment {label} has no entrypoint"))
             continue
-        try:
-            flow = resolve_entrypoint(root, entrypoint)
-        except EntrypointError as problem:
+        if entrypoint not in resolved:
+            try:
+                resolved[entrypoint] = resolve_entrypoint(root, entrypoint)
+            except EntrypointError as problem:
+                resolved[entrypoint] = problem
+        flow = resolved[entrypoint]
+        if isinstance(flow, EntrypointError):
+            problem = flow
             findings.append(Finding(file, doc.line(("deployments", i, "entrypoint")),
-                                    "entrypoint", "error", str(problem)))
+                                    "entrypoint", "info" if isinstance(
+                                        problem, EntrypointNotChecked) else "error",
+                                    str(problem)))
             continue
         given: list[tuple[tuple[str | int, ...], Any]] = [
             (("deployments", i, "parameters"), deployment.get("parameters"))]

@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .ecs_task_definition import fargate_problem
 from .prefect_yaml import deployments
-from .report import Finding, did_you_mean
+from .report import Finding, Severity, did_you_mean
 from .source import Document, is_template_string, strings
 
 KNOWN_TYPES = ("kubernetes", "ecs", "cloud-run-v2", "cloud-run", "azure-container-instance",
@@ -39,37 +38,68 @@ def is_base_job_template(data: Any) -> bool:
         and isinstance(data.get("variables"), dict)
 
 
+#: The distribution that provides each worker type.
+WORKER_PACKAGES = {"kubernetes": "prefect-kubernetes", "ecs": "prefect-aws",
+                   "docker": "prefect-docker", "cloud-run": "prefect-gcp",
+                   "cloud-run-v2": "prefect-gcp",
+                   "vertex-ai": "prefect-gcp", "azure-container-instance": "prefect-azure",
+                   "process": "prefect"}
+
+
 def default_template(pool_type: str) -> PoolTemplate | None:
+    """The installed worker's default template (cached per worker and Prefect version, since
+    importing a worker costs more than the rest of `check`), else Prefect's offline copy."""
+    from importlib import metadata
+
+    from .pool_inference import worker_templates
+
     base = pool_type.removesuffix(":push")
+    try:
+        package = WORKER_PACKAGES[base]
+        versions = f"{package}-{metadata.version(package)}-prefect-{metadata.version('prefect')}"
+    except (KeyError, metadata.PackageNotFoundError):
+        versions = None  # no worker package installed: Prefect's copy is all there is
+    if versions:
+        from . import cache
+
+        stored = cache.folder().parent / "worker-templates" / f"{base}-{versions}.json"
+        try:
+            return PoolTemplate(json.loads(stored.read_text(encoding="utf-8")),
+                                f"the {base} worker's default template")
+        except (OSError, ValueError):
+            pass
+        variables = _installed_template(base)
+        if variables is not None:
+            cache.write_atomically(stored, json.dumps(variables))
+            return PoolTemplate(variables, f"the {base} worker's default template")
+    variables = worker_templates().get(base)
+    if variables is None:
+        return None
+    return PoolTemplate(variables, f"the {base} worker's default template (Prefect's copy)")
+
+
+def _installed_template(base: str) -> dict[str, Any] | None:
     try:
         from prefect.workers.base import BaseWorker
 
         worker = BaseWorker.get_worker_class_from_type(base)
         if worker is not None:
-            template = worker.get_default_base_job_template()
-            return PoolTemplate(template["variables"], f"the {base} worker's default template")
-    except Exception:  # the worker's package is not installed: use Prefect's offline copy
+            variables = worker.get_default_base_job_template()["variables"]
+            return variables if isinstance(variables, dict) else None
+    except Exception:  # a broken worker install: fall back to Prefect's offline copy
         pass
-    import prefect
-
-    aggregate = Path(prefect.__file__).parent / "server/api/collections_data/views" \
-        / "aggregate-worker-metadata.json"
-    try:
-        metadata = json.loads(aggregate.read_text())
-    except (OSError, ValueError):
-        return None
-    for workers in metadata.values():
-        for name, worker_data in workers.items():
-            if name == base and "default_base_job_configuration" in worker_data:
-                return PoolTemplate(worker_data["default_base_job_configuration"]["variables"],
-                                    f"the {base} worker's default template (Prefect's copy)")
     return None
 
 
 def check_job_variables(doc: Document, file: str, pool_types: dict[str, str],
-                        templates: dict[str, PoolTemplate]) -> list[Finding]:
-    """`templates` maps pool names to a project base job template; `pool_types` pool -> type."""
+                        templates: dict[str, PoolTemplate],
+                        inferred: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
+    """`templates` maps pool names to a project base job template; `pool_types` pool -> type;
+    pools in `inferred` have a guessed type, so their findings are warnings."""
+    from .pool_inference import all_variables
+
     findings: list[Finding] = []
+    unchecked: list[str] = []
     for i, deployment in enumerate(deployments(doc.data)):
         pool = deployment.get("work_pool")
         if not isinstance(pool, dict) or not isinstance(pool.get("job_variables"), dict):
@@ -78,26 +108,32 @@ def check_job_variables(doc: Document, file: str, pool_types: dict[str, str],
         path = ("deployments", i, "work_pool", "job_variables")
         pool_type = pool_types.get(str(name))
         template = templates.get(str(name)) or (default_template(pool_type) if pool_type else None)
+        severity: Severity = "warning" if str(name) in inferred and str(name) not in templates \
+            else "error"
         if template is None:
-            why = (f"no default template for pool type {pool_type!r} here" if pool_type else
-                   f"the type of work pool {name!r} is unknown (pass --pool-type, or keep its "
-                   "base job template or Helm values in the project)")
-            if job_variables:
-                findings.append(Finding(file, doc.line(path), "job-variables", "info",
-                                        f"job_variables not checked: {why}"))
+            known = all_variables()
+            for key in job_variables if known else ():
+                if str(key) not in known:
+                    findings.append(Finding(
+                        file, doc.line((*path, key)), "job-variables", "warning",
+                        f"{key!r} is not a job variable of any work pool type Prefect knows"
+                        f"{did_you_mean(str(key), known)}; the type of pool {name!r} is "
+                        f"unknown, pass --pool-type {name}=TYPE to check exactly"))
+            if job_variables and str(name) not in unchecked:
+                unchecked.append(str(name))
             continue
         properties = template.variables.get("properties", {})
         for key, value in job_variables.items():
             if key not in properties:
                 findings.append(Finding(
-                    file, doc.line((*path, key)), "job-variables", "error",
+                    file, doc.line((*path, key)), "job-variables", severity,
                     f"{key!r} is not a variable of work pool {name!r} ({template.source})"
                     f"{did_you_mean(str(key), properties)}"))
             elif not is_template_string(value) and not _contains_template(value):
                 problem = _schema_problem(value, properties[key], template.variables)
                 if problem:
                     findings.append(Finding(file, doc.line((*path, key)), "job-variables",
-                                            "error", f"job variable {key}: {problem}"))
+                                            severity, f"job variable {key}: {problem}"))
         if (pool_type or "").startswith("ecs"):
             launch = job_variables.get("launch_type", "FARGATE")
             cpu, memory = job_variables.get("cpu"), job_variables.get("memory")
@@ -105,7 +141,14 @@ def check_job_variables(doc: Document, file: str, pool_types: dict[str, str],
                 problem = fargate_problem(cpu, memory)
                 if problem:
                     findings.append(Finding(file, doc.line((*path, "memory")), "fargate",
-                                            "error", f"job variables cpu/memory: {problem}"))
+                                            severity, f"job variables cpu/memory: {problem}"))
+    if unchecked:  # once per file, not once per deployment
+        first = doc.line(("deployments",))
+        findings.append(Finding(file, first, "job-variables", "info",
+                                "job_variables values not checked for work pool(s) "
+                                f"{', '.join(map(repr, unchecked))}: type unknown (pass "
+                                "--pool-type NAME=TYPE, or keep the base job template or Helm "
+                                "values in the project)"))
     return findings
 
 

@@ -7,6 +7,7 @@ like `job_variable:` or `enforce_parameters_schema:` deploys silently without ef
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -54,7 +55,13 @@ def check_models(doc: Document, file: str) -> list[Finding]:
                     f"unknown key {key!r} in {what}; Prefect ignores it"
                     f"{did_you_mean(str(key), allowed)}"))
 
-    unknown(data, (), _field_names(PrefectYamlModel) | EXTRA_TOP_KEYS, "prefect.yaml")
+    top = dict(data)
+    if "version" in top:  # `prefect init` of Prefect 2.10 wrote it; harmless, ignored
+        del top["version"]
+        findings.append(Finding(file, doc.line(("version",)), "unknown-key", "warning",
+                                "top-level `version:` is ignored by Prefect 3 (set a deployment's "
+                                "`version:` instead, or delete it)"))
+    unknown(top, (), _field_names(PrefectYamlModel) | EXTRA_TOP_KEYS, "prefect.yaml")
     deployment_keys = _field_names(DeploymentConfig)
     for i, deployment in enumerate(deployments(data)):
         label = f"deployment {deployment.get('name') or i}"
@@ -64,9 +71,39 @@ def check_models(doc: Document, file: str) -> list[Finding]:
         if isinstance(deployment.get("concurrency_limit"), dict):
             unknown(deployment["concurrency_limit"], ("deployments", i, "concurrency_limit"),
                     _field_names(ConcurrencyLimitSpec), f"{label} concurrency_limit")
+        pool = deployment.get("work_pool")
+        if "work_pool" in deployment and (not isinstance(pool, dict) or not pool.get("name")):
+            # `prefect init` writes a nameless stub whose name, pool and entrypoint come from
+            # `prefect deploy` flags: only a named deployment must say its pool.
+            findings.append(Finding(file, doc.line(("deployments", i, "work_pool")), "work-pool",
+                                    "error" if deployment.get("name") else "info",
+                                    f"{label}: work_pool has no `name`; a "
+                                    "non-interactive `prefect deploy` stops with \"A work pool is "
+                                    "required\""))
         for path, schedule in schedules(deployment, i):
-            unknown(schedule, path, _field_names(RawScheduleConfig), f"{label} schedule")
+            if not isinstance(schedule, dict) or _accepted_schedule(schedule):
+                continue
+            for key in schedule:
+                if str(key) not in _field_names(RawScheduleConfig):
+                    findings.append(Finding(
+                        file, doc.line((*path, key)), "schedule", "error",
+                        f"unknown key {key!r} in {label} schedule"
+                        f"{did_you_mean(str(key), _field_names(RawScheduleConfig))}: Prefect "
+                        "rejects the whole prefect.yaml over it (`prefect deploy` skips every "
+                        "deployment in the file)"))
     return findings
+
+
+def _accepted_schedule(schedule: dict[str, Any]) -> bool:
+    """Whether Prefect's model takes this schedule item (its union also allows other shapes)."""
+    from prefect.cli.deploy._models import ScheduleItem
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        TypeAdapter(ScheduleItem).validate_python(schedule)
+    except ValidationError:
+        return False
+    return True
 
 
 def _model_errors(problem: Any, doc: Document, file: str) -> list[Finding]:
@@ -89,7 +126,8 @@ def _model_errors(problem: Any, doc: Document, file: str) -> list[Finding]:
         seen.add(key)
         where = ".".join(str(p) for p in data_path) or "prefect.yaml"
         findings.append(Finding(file, doc.line(key), "prefect-model", "error",
-                                f"{where}: {error['msg']}"))
+                                f"{where}: {error['msg']}; `prefect deploy` skips the whole file "
+                                "over it"))
     return findings
 
 
@@ -101,7 +139,9 @@ def deployments(data: Any) -> list[dict[str, Any]]:
 
 def schedules(deployment: dict[str, Any], index: int) -> list[tuple[tuple[str | int, ...], Any]]:
     found: list[tuple[tuple[str | int, ...], Any]] = []
-    if deployment.get("schedule") is not None:
+    # Prefect reads `schedule` only when truthy, so `schedule: {}` (`prefect init` writes it) is
+    # no schedule (prefect/cli/deploy/_config.py, _handle_deprecated_schedule_fields).
+    if deployment.get("schedule"):
         found.append((("deployments", index, "schedule"), deployment["schedule"]))
     items = deployment.get("schedules")
     if isinstance(items, list):
@@ -116,6 +156,10 @@ def check_schedules(doc: Document, file: str) -> list[Finding]:
 
     findings: list[Finding] = []
     for i, deployment in enumerate(deployments(doc.data)):
+        if deployment.get("schedule") and "schedules" in deployment:
+            findings.append(Finding(file, doc.line(("deployments", i, "schedule")), "schedule",
+                                    "error", "both `schedule` and `schedules`: `prefect deploy` "
+                                    "refuses the deployment; keep only `schedules`"))
         if deployment.get("schedules") is not None and not isinstance(deployment["schedules"],
                                                                       list):
             findings.append(Finding(file, doc.line(("deployments", i, "schedules")),
@@ -147,6 +191,8 @@ def check_schedules(doc: Document, file: str) -> list[Finding]:
                         raise ValueError("interval must be greater than 0 seconds")
                     IntervalSchedule(interval=timedelta(seconds=seconds)
                                      if isinstance(seconds, (int, float)) else value, **extra)
+                elif isinstance(value, str) and value.lstrip().startswith("{"):
+                    RRuleSchedule(**json.loads(value))  # Prefect tries JSON first
                 else:
                     RRuleSchedule(rrule=value, **extra)
             except ValidationError as problem:
@@ -160,11 +206,14 @@ def check_schedules(doc: Document, file: str) -> list[Finding]:
     return findings
 
 
-def check_pull(doc: Document, file: str) -> list[Finding]:
-    """A work-pool deployment with no pull steps runs in the deploying machine's directory.
+def check_pull(doc: Document, file: str, pool_types: dict[str, str]) -> list[Finding]:
+    """A container or push pool deployment with no pull steps runs in the deploying machine's
+    directory, which does not exist in its container.
 
-    https://github.com/PrefectHQ/prefect/issues/22489: with an empty `pull`, Prefect records a
-    `set_working_directory` to the cwd of `prefect deploy`, which rarely exists on the worker.
+    https://github.com/PrefectHQ/prefect/issues/22489: with no `pull`, Prefect records a
+    `set_working_directory` to the cwd of `prefect deploy`. On a process pool run from the same
+    checkout that is right, so only container/push pools (by type, or by an `image` job
+    variable) are warned about; an explicit `pull: []` is a choice, not an omission.
     """
     data = doc.data if isinstance(doc.data, dict) else {}
     findings = []
@@ -172,12 +221,16 @@ def check_pull(doc: Document, file: str) -> list[Finding]:
         pool = deployment.get("work_pool")
         if not isinstance(pool, dict) or not pool.get("name"):
             continue
-        pull = deployment["pull"] if deployment.get("pull") is not None else data.get("pull")
-        if not pull:
+        pull = deployment["pull"] if "pull" in deployment else data.get("pull")
+        kind = pool_types.get(str(pool["name"]), "")
+        image = isinstance(pool.get("job_variables"), dict) and pool["job_variables"].get("image")
+        in_container = (kind and kind != "process") or (not kind and image)
+        if pull is None and in_container:
             findings.append(Finding(
                 file, doc.line(("deployments", i, "work_pool", "name")), "empty-pull", "warning",
-                f"deployment {deployment.get('name') or i} runs on work pool {pool['name']!r} but "
-                "has no pull steps: Prefect will record `set_working_directory` to this machine's "
-                "directory; add a pull section (set_working_directory to the image's code "
-                "directory, or git_clone)"))
+                f"deployment {deployment.get('name') or i} runs on work pool {pool['name']!r} "
+                f"({kind or 'a container image'}) but has no pull steps: Prefect will record "
+                "`set_working_directory` to this machine's directory, absent in the container; "
+                "add a pull section (set_working_directory to the image's code directory, or "
+                "git_clone)"))
     return findings

@@ -9,17 +9,30 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from .flows import EntrypointError, FlowSignature, resolve_entrypoint
+from .flows import (
+    EntrypointError,
+    EntrypointNotChecked,
+    FlowSignature,
+    parse_python,
+    resolve_entrypoint,
+)
 from .report import Finding, did_you_mean
+from .source import SourceError, read_text
 
 SERVE_METHODS = ("serve", "to_deployment", "deploy")
 
 
 def serve_scripts(root: Path) -> list[Path]:
     """Top-level Python files that serve or deploy flows."""
-    return [p for p in sorted(root.glob("*.py"))
-            if any(f".{m}(" in p.read_text(encoding="utf-8", errors="replace")
-                   for m in SERVE_METHODS)]
+    found = []
+    for path in sorted(root.glob("*.py")):
+        try:
+            text = read_text(path, root)
+        except SourceError:
+            continue  # not a small UTF-8 file inside the project: not a serve script of ours
+        if any(f".{m}(" in text for m in SERVE_METHODS):
+            found.append(path)
+    return found
 
 
 def _imports(tree: ast.Module, root: Path) -> dict[str, str]:
@@ -42,10 +55,9 @@ def check_serve_scripts(script: Path, file: str, root: Path) -> list[Finding]:
     from pydantic import ValidationError
 
     try:
-        tree = ast.parse(script.read_text(encoding="utf-8"))
-    except SyntaxError as problem:
-        return [Finding(file, problem.lineno, "syntax", "error", f"Python syntax error: "
-                        f"{problem.msg}")]
+        tree = parse_python(script, root)
+    except SourceError as problem:
+        return [Finding(file, problem.line, "syntax", "error", f"Python file {problem}")]
     imports = _imports(tree, root)
     findings: list[Finding] = []
     for node in ast.walk(tree):
@@ -59,7 +71,8 @@ def check_serve_scripts(script: Path, file: str, root: Path) -> list[Finding]:
         try:
             flow = resolve_entrypoint(root, entrypoint)
         except EntrypointError as problem:
-            findings.append(Finding(file, node.lineno, "entrypoint", "error", str(problem)))
+            findings.append(Finding(file, node.lineno, "entrypoint", "info" if isinstance(
+                problem, EntrypointNotChecked) else "error", str(problem)))
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
         cron = keywords.get("cron")
         if isinstance(cron, ast.Constant) and isinstance(cron.value, str):

@@ -61,9 +61,11 @@ KNOWN_STEPS: dict[str, StepSpec] = {
         "image_name tag credentials additional_tags ignore_cache build_backend", "image_name",
         outputs="image_name tag image additional_tags"),
     "prefect_aws.deployments.steps.push_to_s3": _spec(
-        "bucket folder credentials client_parameters ignore_file", "bucket folder"),
+        "bucket folder credentials client_parameters ignore_file", "bucket folder",
+        outputs="bucket folder"),
     "prefect_aws.deployments.steps.pull_from_s3": _spec(
-        "bucket folder credentials client_parameters", "bucket folder"),
+        "bucket folder credentials client_parameters", "bucket folder",
+        outputs="bucket folder directory"),
     "prefect_gcp.deployments.steps.push_to_gcs": _spec(
         "bucket folder project credentials ignore_file", "bucket folder"),
     "prefect_gcp.deployments.steps.pull_from_gcs": _spec(
@@ -77,8 +79,41 @@ KNOWN_STEPS: dict[str, StepSpec] = {
 KNOWN_MODULES = {name.rsplit(".", 1)[0] for name in KNOWN_STEPS}
 
 
+def prefect2_name(name: str) -> str | None:
+    """The Prefect 3 name of a Prefect 2.10-era `*.projects.steps.*` step, else None.
+
+    Prefect 3 removed the `projects` modules (`prefect.projects.steps.git_clone_project` is
+    `prefect.deployments.steps.git_clone`, `prefect_aws.projects.steps.push_project_to_s3` is
+    `prefect_aws.deployments.steps.push_to_s3`), so `prefect deploy` fails importing them.
+    """
+    module, _, function = name.rpartition(".")
+    if not module.endswith(".projects.steps"):
+        return None
+    module = module.removesuffix(".projects.steps") + ".deployments.steps"
+    function = function.replace("_project_", "_").removesuffix("_project")
+    return f"{module}.{function}"
+
+
+#: The versions KNOWN_STEPS describes: when the installed distribution is one of them, the table
+#: is used instead of importing the step (importing prefect's steps costs more than a whole check).
+TABLE_VERSIONS = {"prefect": "3.9.", "prefect-docker": "0.7."}
+
+
+def _table_is_current(name: str) -> bool:
+    from importlib import metadata
+
+    distribution = name.split(".", 1)[0].replace("_", "-")
+    try:
+        return metadata.version(distribution).startswith(TABLE_VERSIONS.get(distribution, "-"))
+    except metadata.PackageNotFoundError:
+        return False
+
+
 def step_spec(name: str) -> StepSpec | None:
-    """The step's signature from the installed function, else from KNOWN_STEPS."""
+    """The step's signature: from KNOWN_STEPS when it describes the installed version, else from
+    the installed function, else from KNOWN_STEPS."""
+    if name in KNOWN_STEPS and _table_is_current(name):
+        return KNOWN_STEPS[name]
     module, _, function = name.rpartition(".")
     try:
         from importlib import import_module
@@ -148,6 +183,12 @@ def check_steps(doc: Document, file: str) -> list[Finding]:
                                     "`- prefect.deployments.steps.set_working_directory: "
                                     "{directory: /opt/prefect/flows}`"))
             continue
+        renamed = prefect2_name(step.name)
+        if renamed:
+            findings.append(Finding(file, line, "prefect2-step", "error",
+                                    f"{step.name!r} is a Prefect 2 step that Prefect 3 no longer "
+                                    f"has; use {renamed!r}"))
+            continue
         spec = step_spec(step.name)
         if spec is None:
             module = step.name.rpartition(".")[0]
@@ -185,6 +226,16 @@ def check_steps(doc: Document, file: str) -> list[Finding]:
 
 REFERENCE = re.compile(r"\{\{\s*([A-Za-z0-9_\-]+)\.([A-Za-z0-9_\-]+)[^}]*\}\}")
 NOT_STEPS = {"prefect", "ctx"}  #: `{{ prefect.variables.x }}`, `{{ prefect.blocks.t.n }}`
+#: What an automation's Jinja sees (https://docs.prefect.io/v3/automate/events/automations-triggers)
+TRIGGER_CONTEXT = {"event", "flow_run", "flow", "deployment", "work_pool", "work_queue",
+                   "automation", "trigger", "labels"}
+
+
+def _trigger_parameters(path: tuple[str | int, ...]) -> bool:
+    """`deployments[i].triggers[j].parameters...`: stored as written (prefect/cli/deploy/_core.py
+    pops them before templating)."""
+    return len(path) > 4 and path[0] == "deployments" and path[2] == "triggers" \
+        and path[4] == "parameters"
 
 
 def check_references(doc: Document, file: str) -> list[Finding]:
@@ -198,11 +249,15 @@ def check_references(doc: Document, file: str) -> list[Finding]:
             outputs[step.arguments["id"]] = step_spec(step.name) if step.name else None
     findings: list[Finding] = []
     for path, text in strings(doc.data):
+        if _trigger_parameters(path):
+            continue  # Prefect leaves these untemplated for the automation ({{ event.* }})
         in_pull = "pull" in path
         known = declared["build"] | declared["push"] | (declared["pull"] if in_pull else set())
         for match in REFERENCE.finditer(text):
             step_id, field = match.groups()
             if step_id in NOT_STEPS or step_id.startswith("$"):
+                continue
+            if "triggers" in path[2:3] and step_id in TRIGGER_CONTEXT:
                 continue
             if step_id not in known:
                 hint = did_you_mean(step_id, known)

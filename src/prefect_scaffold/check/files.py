@@ -1,0 +1,50 @@
+"""Which project files `check` reads: inside the project, bounded in depth, count and size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "dist", "build",
+                ".mypy_cache", ".ruff_cache", ".pytest_cache", ".terraform"}
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DIR_DEPTH = 12
+MAX_FILES = 5_000
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether `path`, symlinks resolved, is within `root`."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+def project_files(root: Path, *suffixes: str) -> Iterator[Path]:
+    """Files under `root` with one of `suffixes`, skipping virtualenvs, caches and VCS folders.
+
+    Symlinked folders are not entered (no loops, nothing outside the project), symlinked files
+    only when they point inside `root`; at most MAX_DIR_DEPTH levels and MAX_FILES files.
+    """
+    found = 0
+    stack = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError:
+            continue
+        subfolders = []
+        for entry in entries:
+            if entry.is_symlink() and (entry.is_dir() or not is_inside(entry, root)):
+                continue
+            if entry.is_dir():
+                if depth < MAX_DIR_DEPTH and (entry.name == ".github" or (
+                        entry.name not in SKIPPED_DIRS and not entry.name.startswith("."))):
+                    subfolders.append((entry, depth + 1))
+            elif entry.suffix in suffixes and entry.is_file():
+                found += 1
+                if found > MAX_FILES:
+                    return
+                yield entry
+        stack.extend(reversed(subfolders))  # depth first, in name order

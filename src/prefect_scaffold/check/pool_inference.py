@@ -1,0 +1,83 @@
+"""Infer a work pool's type when the project only names the pool (the usual case).
+
+Hints, strongest first: job variable keys that only one worker type has (`namespace` ->
+kubernetes, `task_definition_arn` -> ecs), then the pool's name (`prod-k8s`, `ecs-pool`) when the
+keys do not contradict it. Types inferred here are hints, not facts (the pool's real template may
+be customised), so job_variables checked against them yield warnings, never errors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+#: Words in pool names and the type they suggest.
+NAME_HINTS = (
+    (re.compile(r"k8s|kube"), "kubernetes"),
+    (re.compile(r"\becs\b|fargate|ecs[-_]|[-_]ecs"), "ecs"),
+    (re.compile(r"docker"), "docker"),
+    (re.compile(r"cloud[-_]?run"), "cloud-run-v2"),
+    (re.compile(r"\baci\b|azure|aci[-_]|[-_]aci"), "azure-container-instance"),
+    (re.compile(r"vertex"), "vertex-ai"),
+    (re.compile(r"process|local"), "process"),
+)
+
+
+@cache
+def worker_templates() -> dict[str, dict[str, Any]]:
+    """Worker type -> its default template's `variables`, from the metadata Prefect ships offline
+    (`prefect/server/api/collections_data/views/aggregate-worker-metadata.json`), read without
+    importing prefect."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or not spec.origin:
+        return {}
+    aggregate = Path(spec.origin).parent / "server/api/collections_data/views" \
+        / "aggregate-worker-metadata.json"
+    try:
+        metadata = json.loads(aggregate.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for workers in metadata.values():
+        for name, worker in workers.items():
+            variables = (worker.get("default_base_job_configuration") or {}).get("variables")
+            if isinstance(variables, dict) and isinstance(variables.get("properties"), dict):
+                found[name] = variables
+    return found
+
+
+def worker_variables() -> dict[str, frozenset[str]]:
+    """Worker type -> its default template's variable names."""
+    return {name: frozenset(v["properties"]) for name, v in worker_templates().items()}
+
+
+def all_variables() -> frozenset[str]:
+    """Every job variable some known worker type has."""
+    return frozenset().union(*worker_variables().values())
+
+
+def infer_type(name: str, job_variables: Any) -> tuple[str, str] | None:
+    """(type, why) for a pool from its job variable keys, then its name; None when unsure."""
+    variables = worker_variables()
+    keys = {str(k) for k in job_variables} if isinstance(job_variables, dict) else set()
+    owners = {key: {t for t, names in variables.items() if key in names} for key in keys}
+    unique = {next(iter(types)) for types in owners.values() if len(types) == 1}
+    if len(unique) == 1:
+        kind = unique.pop()
+        telling = sorted(k for k, types in owners.items() if types == {kind})
+        return kind, f"job variable {telling[0]!r}, which only {kind} pools have"
+    if unique:
+        return None  # keys of several types: a custom template, or a mix-up; do not guess
+    possible = set(variables)
+    for types in owners.values():
+        if types:
+            possible &= types
+    for pattern, kind in NAME_HINTS:
+        if pattern.search(name.lower()) and kind in possible:
+            return kind, f"the pool's name {name!r}"
+    return None

@@ -1,0 +1,6 @@
+import prefect
+
+
+@prefect.flow
+def hello(name: str = "world") -> None:
+    print(f"hello {name}")

@@ -1,0 +1,3 @@
+from acme_flows.ingest import ingest
+
+__all__ = ["ingest"]
