@@ -7,6 +7,7 @@ usage error exits 2 before any request; a command that parses stops at "Please r
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -87,18 +88,28 @@ def az_environment(config_dir: Path) -> dict[str, str]:
     return env
 
 
-def az_parse(args: list[str], cwd: Path, config_dir: Path) -> tuple[str, str]:
-    """Run `az args...` logged out: ("parsed" | "usage" | "broken-cli" | "other", output)."""
-    result = subprocess.run([shutil.which("az") or "az", *args], cwd=cwd,
-                            env=az_environment(config_dir), capture_output=True, text=True,
-                            timeout=120, check=False)
-    output = result.stdout + result.stderr
-    if result.returncode == 2:
-        return "usage", output
-    if "az login" in output:
-        return "parsed", output
+def az_parse(commands: list[list[str]], cwd: Path, config_dir: Path) -> list[tuple[str, str]]:
+    """Run each `az args...` logged out; per command ("parsed" | "usage" | "broken-cli" | "other",
+    output). Exit 2 is a usage error; reaching "az login" (or Docker, for `acr login`) means az
+    accepted the command line and stopped where it needed an account.
+    """
+    az = Path(shutil.which("az") or "az")
+    shebang = az.read_text(errors="ignore").split("\n", 1)[0] if az.is_file() else ""
+    if not (shebang.startswith("#!") and "python" in shebang):
+        raise RuntimeError(f"{az} is not the Python az script (Debian's azure-cli) these tests use")
+    result = subprocess.run([shebang[2:].strip(), str(Path(__file__).with_name("az_driver.py"))],
+                            input=json.dumps(commands), cwd=cwd, env=az_environment(config_dir),
+                            capture_output=True, text=True, timeout=600, check=True)
+    return [(_verdict(r["code"], r["output"]), r["output"]) for r in json.loads(result.stdout)]
+
+
+def _verdict(code: int, output: str) -> str:
+    if code == 2:
+        return "usage"
+    if "az login" in output or "DOCKER_COMMAND_ERROR" in output:
+        return "parsed"
     # Debian's azure-cli 2.45 package lacks the Key Vault data-plane SDK (azure.keyvault.v7_0),
     # so it cannot even load `az keyvault secret ...`; Microsoft's own packages can.
     if "No module named 'azure.keyvault." in output:
-        return "broken-cli", output
-    return "other", output
+        return "broken-cli"
+    return "other"

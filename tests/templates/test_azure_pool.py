@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.helpers.azure import container_group_problems, dry_run_commands
+from tests.helpers.cli import assert_refused
 from tests.helpers.projects import render_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -272,26 +273,32 @@ def test_no_secret_value_is_ever_rendered(rendered):
     ("azure_subscription_id", "not-a-subscription"),
     ("memory_gb", "32"),
 ])
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, key, value):
+def test_bad_azure_names_are_refused_and_nothing_is_written(cli, tmp_path, key, value):
     destination = tmp_path / "repo"
-    result = subprocess.run([sys.executable, "-m", "prefect_scaffold", "new", str(destination),
-                             "--template", "azure_pool", "--defaults", "--data", f"{key}={value}"],
-                            capture_output=True, text=True, check=False, cwd=tmp_path)
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert key in result.stderr
+    result = cli("new", destination, "--template", "azure_pool", "--defaults",
+                 "--data", f"{key}={value}")
+    assert_refused(result, f"--data {key}")
     assert not destination.exists()
 
 
 @pytest.mark.parametrize("vault", ["kv", "1vault", "my--vault", "vault-", "v" * 25])
-def test_bad_key_vault_names_exit_2(tmp_path, vault):
-    result = subprocess.run([sys.executable, "-m", "prefect_scaffold", "new", str(tmp_path / "r"),
-                             "--template", "azure_pool", "--defaults",
-                             "--data", "prefect_api=cloud", "--data", f"key_vault_name={vault}"],
-                            capture_output=True, text=True, check=False)
-    assert result.returncode == 2, result.stderr
-    assert result.stderr.count("\n") == 1 and "key_vault_name" in result.stderr
+def test_bad_key_vault_names_are_refused(cli, tmp_path, vault):
+    result = cli("new", tmp_path / "r", "--template", "azure_pool", "--defaults",
+                 "--data", "prefect_api=cloud", "--data", f"key_vault_name={vault}")
+    assert_refused(result, "key_vault_name")
     assert not (tmp_path / "r").exists()
+
+
+def test_bad_input_exits_2_from_a_real_process(tmp_path):
+    destination = tmp_path / "repo"
+    result = subprocess.run([sys.executable, "-m", "prefect_scaffold", "new", str(destination),
+                             "--template", "azure_pool", "--defaults",
+                             "--data", "azure_region=West Europe"],
+                            capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and "azure_region" in result.stderr
+    assert "westeurope" in result.stderr  # the message shows what is allowed
+    assert not destination.exists()
 
 
 @pytest.mark.parametrize("key, value", [
