@@ -28,11 +28,12 @@ IMAGE = "prefectmyflows.azurecr.io/my-flows:test"
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    """Prefect Cloud answers, so the scripts hold every command (the Key Vault ones too)."""
+    """The issue's acceptance path (serverless, no cloud credentials, Azure), with Prefect Cloud
+    answers so the scripts hold every command (the Key Vault ones too)."""
     destination = tmp_path_factory.mktemp("azure_pool") / "repo"
     result = subprocess.run([sys.executable, "-m", "prefect_scaffold", "new", str(destination),
-                             "--template", "azure_pool", "--defaults",
-                             "--data", "prefect_api=cloud"],
+                             "--containers", "--serverless", "--no-cloud-credentials",
+                             "--cloud", "azure", "--defaults", "--data", "prefect_api=cloud"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     sync = subprocess.run(["uv", "sync", "--quiet"], cwd=destination, env=project_env(),
