@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from tests.helpers.azure import az_parse, container_group_problems, dry_run_commands
+from tests.helpers.azure_offline import az_parse, container_group_problems, dry_run_commands
 from tests.helpers.prefect_deploy import deploy, unknown_job_variables
 from tests.helpers.projects import project_env, run_in_project
 

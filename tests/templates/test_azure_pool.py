@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers.azure import container_group_problems, dry_run_commands
+from tests.helpers.azure_offline import container_group_problems, dry_run_commands
 from tests.helpers.cli import assert_refused
 from tests.helpers.projects import render_template
 

@@ -97,7 +97,9 @@ def az_parse(commands: list[list[str]], cwd: Path, config_dir: Path) -> list[tup
     shebang = az.read_text(errors="ignore").split("\n", 1)[0] if az.is_file() else ""
     if not (shebang.startswith("#!") and "python" in shebang):
         raise RuntimeError(f"{az} is not the Python az script (Debian's azure-cli) these tests use")
-    result = subprocess.run([shebang[2:].strip(), str(Path(__file__).with_name("az_driver.py"))],
+    # -I: not this folder on sys.path (or PYTHON* variables): only az's own packages.
+    driver = Path(__file__).with_name("az_driver.py")
+    result = subprocess.run([shebang[2:].strip(), "-I", str(driver)],
                             input=json.dumps(commands), cwd=cwd, env=az_environment(config_dir),
                             capture_output=True, text=True, timeout=600, check=True)
     return [(_verdict(r["code"], r["output"]), r["output"]) for r in json.loads(result.stdout)]
