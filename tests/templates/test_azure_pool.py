@@ -326,14 +326,13 @@ case "$*" in
   *"--query clientId"*) echo client-id-of-flow-runs ;;
   "acr show"*) echo /subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/x ;;
   "keyvault secret set"*) cat >"$SECRET_STDIN" ;;
+  "group exists"*) echo true ;;
 esac
 """
 
 
-def test_live_run_makes_the_dry_run_calls_and_passes_the_secret_on_stdin(rendered, tmp_path):
-    """deploy.sh for real, against a recording az: same Azure calls as --dry-run promised, and
-    the API key reaches `az keyvault secret set` on stdin, never in a command line."""
-    project = rendered / "cloud-git"
+def _recording_tools(tmp_path: Path) -> dict[str, str]:
+    """PATH with the recording az and do-nothing uv and docker; where the calls are written."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "az").write_text(_FAKE_AZ)
@@ -341,28 +340,48 @@ def test_live_run_makes_the_dry_run_calls_and_passes_the_secret_on_stdin(rendere
         (bin_dir / tool).write_text("#!/bin/bash\n")
     for tool in bin_dir.iterdir():
         tool.chmod(0o755)
-    calls, stdin = tmp_path / "calls", tmp_path / "stdin"
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "CALLS": str(calls), "SECRET_STDIN": str(stdin),
-           "SUBSCRIPTION": "0b1f6471-1bf0-4dda-aec3-111122223333",
-           "PREFECT_API_URL": "https://api.prefect.cloud/api/accounts/a/workspaces/w"}
-    script = str(project / "scripts" / "deploy.sh")
-    missing = subprocess.run(["/bin/bash", script], env=env, capture_output=True, text=True,
-                             check=False)
-    assert missing.returncode == 1
-    assert missing.stderr.strip() == (
-        "error: set PREFECT_API_KEY (or run: uv run prefect cloud login)")
-    calls.write_text("")
-    result = subprocess.run(["/bin/bash", script], env={**env, "PREFECT_API_KEY": "pnu_k3y"},
-                            capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    live = [c[1:] for c in dry_run_commands("\n".join("+ az " + line for line in
-                                                      calls.read_text().splitlines()))]
-    promised = [c[1:] for c in dry_run(project, "deploy.sh") if c[0] == "az"]
+    return {"PATH": f"{bin_dir}:/usr/bin:/bin", "CALLS": str(tmp_path / "calls"),
+            "SECRET_STDIN": str(tmp_path / "stdin"),
+            "SUBSCRIPTION": "0b1f6471-1bf0-4dda-aec3-111122223333",
+            "PREFECT_API_URL": "https://api.prefect.cloud/api/accounts/a/workspaces/w"}
+
+
+def _same_calls(calls: Path, project: Path, script: str) -> None:
+    """The az calls recorded are those `script --dry-run` printed, after the login check."""
+    live = [c[1:] for c in dry_run_commands("\n".join(
+        "+ az " + line for line in calls.read_text().splitlines()))]
+    promised = [c[1:] for c in dry_run(project, script) if c[0] == "az"]
     assert live[0] == ["account", "show", "--query", "id", "--output", "tsv"]
     # Where the dry run printed a placeholder, the live run used what the fake az answered.
     placeholders = re.compile(
         r"<[^>]+>|principal-of-[\w-]+|client-id-of-flow-runs|/subscriptions/s/[\w/.-]+")
     assert [[placeholders.sub("*", w) for w in c] for c in live[1:]] == [
         [placeholders.sub("*", w) for w in c] for c in promised]
-    assert stdin.read_text() == "pnu_k3y"
-    assert "pnu_k3y" not in calls.read_text()
+
+
+def test_live_deploy_makes_the_dry_run_calls_and_passes_the_secret_on_stdin(rendered, tmp_path):
+    """deploy.sh for real, against a recording az: same Azure calls as --dry-run promised, and
+    the API key reaches `az keyvault secret set` on stdin, never in a command line."""
+    project = rendered / "cloud-git"
+    env = _recording_tools(tmp_path)
+    script = str(project / "scripts" / "deploy.sh")
+    missing = subprocess.run(["/bin/bash", script], env=env, capture_output=True, text=True,
+                             check=False)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == (
+        "error: set PREFECT_API_KEY (or run: uv run prefect cloud login)")
+    result = subprocess.run(["/bin/bash", script], env={**env, "PREFECT_API_KEY": "pnu_k3y"},
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    _same_calls(Path(env["CALLS"]), project, "deploy.sh")
+    assert Path(env["SECRET_STDIN"]).read_text() == "pnu_k3y"
+    assert "pnu_k3y" not in Path(env["CALLS"]).read_text()
+
+
+def test_live_destroy_makes_the_dry_run_calls(rendered, tmp_path):
+    project = rendered / "cloud-git"
+    env = _recording_tools(tmp_path)
+    result = subprocess.run(["/bin/bash", str(project / "scripts" / "destroy.sh")], env=env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    _same_calls(Path(env["CALLS"]), project, "destroy.sh")
