@@ -59,6 +59,13 @@ def _check_project(deployments: int) -> Path:
     return project
 
 
+def bundled_templates() -> list[str]:
+    """Every bundled template: each gets its `new` / `copier copy` row (a test holds us to it)."""
+    from prefect_scaffold.registry import template_names
+
+    return template_names()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="prefect-scaffold speed targets")
     parser.add_argument("--runs", type=int, default=7)
@@ -70,15 +77,13 @@ def main() -> int:
     baseline = median_seconds([prefect, "--version"], runs)
     for label, args in [("--help", ["--help"]),
                         ("recommend --json", ["recommend", "--containers", "--serverless",
-                                              "--cloud-credentials", "--json"]),
+                                              "--cloud-credentials", "--cloud", "aws", "--json"]),
                         ("tree", ["tree"])]:
         results.append((f"{label} / prefect --version", median_seconds([scaffold, *args], runs)
                         / baseline, 0.15))
 
     templates = ROOT / "templates"
-    for name in ("serve_vm", "k8s_pool", "push_pool", "ecs_pool"):
-        if not (templates / name / "copier.yml").is_file():
-            continue
+    for name in bundled_templates():
         ours = median_seconds([scaffold, "new", "--template", name, "--defaults", "dest"], runs,
                               fresh_destination=True)
         bare = median_seconds([copier, "copy", "--defaults", "--quiet", str(templates / name),

@@ -16,9 +16,9 @@ def test_mermaid_edges_are_the_trees_branches():
     lines = as_mermaid().splitlines()
     assert lines[0] == "flowchart TD"
     edges = {tuple(m.groups()) for line in lines
-             if (m := re.fullmatch(r"\s+(\w+) -->\|(yes|no)\| (\w+)", line))}
-    expected = {(q.id, "yes", q.yes) for q in TREE.questions.values()} | {
-        (q.id, "no", q.no) for q in TREE.questions.values()}
+             if (m := re.fullmatch(r"\s+(\w+) -->\|([\w-]+)\| (\w+)", line))}
+    expected = {(q.id, q.show(answer), next_id) for q in TREE.questions.values()
+                for answer, next_id in q.branches.items()}
     assert edges == expected
 
 

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import __version__, _console
+from .decision_tree import TREE, Answer
 from .errors import EXIT_INTERRUPTED, ScaffoldError
-from .recommend import Recommendation, next_question, recommend
 
 app = typer.Typer(
     name="prefect-scaffold",
@@ -25,36 +25,25 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # answers may hold secrets
 )
 
-# The decision tree's questions as flags; one definition serves `new` and `recommend`.
+# The decision tree's questions as flags; one definition serves `new` and `recommend`, and a test
+# holds them to the tree's answer keys.
+_KEYS = TREE.keys()
 ContainersFlag = Annotated[Optional[bool], typer.Option(  # noqa: UP045 (typer needs Optional)
-    "--containers/--no-containers",
-    help="A. Runs need customized or dynamically provisioned infrastructure (containers)?")]
+    "--containers/--no-containers", help=f"A. {_KEYS['containers'].text}")]
 ServerlessFlag = Annotated[Optional[bool], typer.Option(  # noqa: UP045
-    "--serverless/--no-serverless", help="C. Want serverless infrastructure?")]
+    "--serverless/--no-serverless", help=f"C. {_KEYS['serverless'].text}")]
 KubernetesFlag = Annotated[Optional[bool], typer.Option(  # noqa: UP045
-    "--kubernetes/--no-kubernetes", help="D. Want managed Kubernetes?")]
+    "--kubernetes/--no-kubernetes", help=f"D. {_KEYS['kubernetes'].text}")]
 CloudCredentialsFlag = Annotated[Optional[bool], typer.Option(  # noqa: UP045
-    "--cloud-credentials/--no-cloud-credentials",
-    help="E. Able to store cloud credentials on Prefect Cloud?")]
+    "--cloud-credentials/--no-cloud-credentials", help=f"E. {_KEYS['cloud_credentials'].text}")]
+Cloud = StrEnum("Cloud", {value: value for value in _KEYS["cloud"].choices})  # type: ignore[misc]
+CloudFlag = Annotated[Optional[Cloud], typer.Option(  # noqa: UP045
+    "--cloud", help=f"F. {_KEYS['cloud'].text}")]
 
 
-def _tree_answers(**flags: bool | None) -> dict[str, bool]:
-    return {name: value for name, value in flags.items() if value is not None}
-
-
-def _walk(answers: dict[str, bool], *, use_defaults: bool) -> Recommendation:
-    """Complete the path through the tree: from flags, then defaults or prompts."""
-    from . import prompts
-
-    answers = dict(answers)
-    while (question := next_question(answers)) is not None:
-        if use_defaults:
-            answers[question.id] = question.default
-        elif prompts.can_prompt():
-            answers[question.id] = prompts.ask_tree_question(question)
-        else:
-            return recommend(answers)  # raises MissingAnswer naming the flag
-    return recommend(answers)
+def _tree_answers(**flags: Any) -> dict[str, Answer]:
+    return {name: (value.value if isinstance(value, StrEnum) else value)
+            for name, value in flags.items() if value is not None}
 
 
 def _run(command: Any) -> None:
@@ -89,20 +78,24 @@ def recommend_command(
     serverless: ServerlessFlag = None,
     kubernetes: KubernetesFlag = None,
     cloud_credentials: CloudCredentialsFlag = None,
+    cloud: CloudFlag = None,
     json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
 ) -> None:
     """Recommend a template: the path through the decision tree, the rationale and docs links."""
+    from .prompts import can_prompt
+    from .scaffold import walk
 
     def body() -> None:
         answers = _tree_answers(containers=containers, serverless=serverless,
-                                kubernetes=kubernetes, cloud_credentials=cloud_credentials)
-        result = _walk(answers, use_defaults=False)
+                                kubernetes=kubernetes, cloud_credentials=cloud_credentials,
+                                cloud=cloud)
+        result, _ = walk(answers, use_defaults=False, interactive=can_prompt())
         if json:
             _console.data_json(result.as_dict())
             return
         for step in result.path:
             _console.data(f"{step.question.label}. {step.question.text} "
-                          f"{'yes' if step.answer else 'no'}")
+                          f"{step.question.show(step.answer)}")
         _console.data(f"\n-> {result.template}: {result.leaf.title}\n\n{result.leaf.rationale}\n")
         for link in result.links:
             _console.data(f"  {link.title}: {link.url}")
@@ -161,6 +154,7 @@ def new(
     serverless: ServerlessFlag = None,
     kubernetes: KubernetesFlag = None,
     cloud_credentials: CloudCredentialsFlag = None,
+    cloud: CloudFlag = None,
     template: Annotated[Optional[str], typer.Option(  # noqa: UP045
         help="Render this template, skipping the decision tree.")] = None,
     data: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
@@ -182,69 +176,40 @@ def new(
         help="Allow a --template-source that runs copier tasks or migrations.")] = False,
 ) -> None:
     """Choose a deployment pattern and render a project for it."""
-    from . import prompts, sources, team_defaults
-    from .answers import layer, parse_data, read_data_file, resolve
-    from .registry import template_names
-    from .render import check_destination, render
+    from . import prompts
+    from .answers import parse_data
+    from .scaffold import new as scaffold_new
 
     def body() -> None:
-        check_destination(destination, force=force)  # refuse before asking anything
-        answers = _tree_answers(containers=containers, serverless=serverless,
-                                kubernetes=kubernetes, cloud_credentials=cloud_credentials)
         interactive = prompts.can_prompt() and not defaults
-        path: Recommendation | None = None
-        if template_source is not None:
-            source = sources.team(template_source, vcs_ref)
-            chosen = source.template.name
-        elif template is None:
-            path = _walk(answers, use_defaults=defaults)
-            chosen = path.template
-            if interactive:
-                chosen = prompts.confirm_template(path, template_names())
-        else:
-            chosen = template
-            if next_question(answers) is None:
-                path = recommend(answers)
-        if template_source is None:
-            source = sources.bundled(chosen)
-        spec = source.template
-        given = layer(spec, parse_data(data or []),
-                      read_data_file(data_file) if data_file else {},
-                      team_defaults.load(spec.name, Path.cwd()))
-        collected = resolve(spec, given, use_defaults=defaults,
-                            prompt=prompts.ask_template_question if interactive else None)
-        if path is not None and path.template == chosen and spec.question("decision_path"):
-            collected["decision_path"] = path.as_answers()
-        result = render(source, collected, destination, force=force, dry_run=dry_run,
-                        trust=trust)
-        for file in result.files:
+        result = scaffold_new(
+            destination,
+            tree_answers=_tree_answers(containers=containers, serverless=serverless,
+                                       kubernetes=kubernetes, cloud_credentials=cloud_credentials,
+                                       cloud=cloud),
+            template=template, data=parse_data(data or []), data_file=data_file,
+            use_defaults=defaults, interactive=interactive, force=force, dry_run=dry_run,
+            template_source=template_source, vcs_ref=vcs_ref, trust=trust)
+        if result.assumed:
+            _console.info("--defaults answered the decision tree's open questions:")
+            for step in result.assumed:
+                other = [a for a in step.question.branches if a != step.answer]
+                change = " or ".join(step.question.flag_for(a) for a in other)
+                _console.info(f"  {step.question.label}. {step.question.text} "
+                              f"{step.question.show(step.answer)}  (to change: {change})")
+        for file in result.render.files:
             _console.data(str(file))
         verb = "would write" if dry_run else "wrote"
-        _console.info(f"\n{verb} {len(result.files)} files of template {chosen} "
-                      f"into {result.destination}")
+        _console.info(f"\n{verb} {len(result.render.files)} files of template {result.template} "
+                      f"into {result.render.destination}")
         if not dry_run:
             _console.info(f"next: cd {shlex.quote(str(destination))} && uv sync && uv run pytest"
                           "  (README.md has the deploy steps)")
         if interactive:
             _console.info("\nto render the same project without questions:\n  "
-                          + _equivalent_command(destination, path, chosen, collected))
+                          + result.equivalent_command(destination))
 
     _run(body)
-
-
-def _equivalent_command(destination: Path, path: Recommendation | None, template: str,
-                        answers: dict[str, Any]) -> str:
-    words = ["prefect-scaffold", "new", str(destination)]
-    for step in path.path if path else ():
-        flag = step.question.flag
-        words.append(flag if step.answer else f"--no-{flag[2:]}")
-    words += ["--template", template]
-    for key, value in answers.items():
-        if key != "decision_path":
-            text = str(value).lower() if isinstance(value, bool) else str(value)
-            words += ["--data", f"{key}={text}"]
-    words.append("--defaults")
-    return shlex.join(words)
 
 
 @app.command("check")

@@ -59,13 +59,18 @@ def read_data_file(path: Path) -> dict[str, Any]:
 
 
 def layer(template: Template, data: dict[str, Any], data_file: dict[str, Any],
-          team: Sequence[TeamDefaults] = ()) -> dict[str, Given]:
-    """Merge --data over --data-file over team defaults, refusing keys the template does not ask.
+          team: Sequence[TeamDefaults] = (), *, implied: dict[str, Any] | None = None,
+          implied_source: str = "") -> dict[str, Given]:
+    """Merge --data over --data-file over the tree's implied answers over team defaults,
+    refusing keys the template does not ask.
 
-    A team's general [defaults] may hold keys for other templates; those are skipped.
+    A team's general [defaults] may hold keys for other templates; those are skipped. `implied`
+    holds the answers a tree flag implies (`--cloud gcp` picks push_pool's provider), named
+    after that flag (`implied_source`) in errors.
     """
     layers = [(d.source, d.values, d.strict) for d in team]
-    layers += [("--data-file", data_file, data_file), ("--data", data, data)]
+    layers += [(implied_source, implied or {}, {}), ("--data-file", data_file, data_file),
+               ("--data", data, data)]
     given: dict[str, Given] = {}
     for source, values, strict in layers:
         for key, value in values.items():

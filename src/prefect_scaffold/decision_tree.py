@@ -7,7 +7,9 @@ the tests all read `TREE`. The structure is checked when the module is imported,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 DOCS = "https://docs.prefect.io"
 
@@ -18,20 +20,49 @@ class Link:
     url: str
 
 
+#: A tree answer: yes/no for most questions, a choice's value for the others (which cloud).
+Answer = bool | str
+
+
 @dataclass(frozen=True)
 class Question:
-    id: str  #: also the CLI flag (`--<id>/--no-<id>`, underscores as dashes) and the JSON key
+    id: str  #: the node's id, unique in the tree
     label: str  #: the letter in Prefect's decision chart
     text: str
     help: str
-    yes: str  #: id of the next question or leaf when the answer is yes
-    no: str
-    default: bool  #: the answer `--defaults` takes
+    branches: Mapping[Answer, str]  #: answer -> id of the next question or leaf
+    default: Answer  #: the answer `--defaults` takes
     links: tuple[Link, ...] = ()
+    #: The answer's name: the CLI flag (`--<key>`, underscores as dashes) and the JSON key. Two
+    #: nodes share one when the same question is asked on two branches (which cloud).
+    answer_key: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.answer_key or self.id
 
     @property
     def flag(self) -> str:
-        return "--" + self.id.replace("_", "-")
+        return "--" + self.key.replace("_", "-")
+
+    @property
+    def yes_no(self) -> bool:
+        return set(self.branches) == {True, False}
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """The values a choice question accepts (empty for a yes/no question)."""
+        return () if self.yes_no else tuple(str(answer) for answer in self.branches)
+
+    def flag_for(self, answer: Answer) -> str:
+        """The flag that gives `answer`: `--x` / `--no-x`, or `--x value`."""
+        if self.yes_no:
+            return self.flag if answer else f"--no-{self.flag[2:]}"
+        return f"{self.flag} {answer}"
+
+    def show(self, answer: Answer) -> str:
+        """How an answer reads in text and in the rendered project's decision path."""
+        return ("yes" if answer else "no") if self.yes_no else str(answer)
 
 
 @dataclass(frozen=True)
@@ -41,6 +72,9 @@ class Leaf:
     summary: str
     rationale: str
     links: tuple[Link, ...] = ()
+    #: Template answers a tree answer implies: {answer key: {answer: {question: value}}}, e.g.
+    #: the cloud picks push_pool's provider. They sit below --data, which can still override.
+    presets: Mapping[str, Mapping[Answer, Mapping[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -51,6 +85,13 @@ class DecisionTree:
 
     def node(self, node_id: str) -> Question | Leaf:
         return self.questions.get(node_id) or self.leaves[node_id]
+
+    def keys(self) -> dict[str, Question]:
+        """One question per answer key (the first node asking it): what the CLI offers as flags."""
+        keys: dict[str, Question] = {}
+        for question in self.questions.values():
+            keys.setdefault(question.key, question)
+        return keys
 
 
 _SERVE = Link("Run flows in local processes with flow.serve",
@@ -66,9 +107,14 @@ _SERVERLESS = Link("Run flows on serverless compute (push work pools)",
                    f"{DOCS}/v3/how-to-guides/deployment_infra/serverless")
 _ECS = Link("Run flows on AWS ECS (prefect-aws ECS guide)",
             f"{DOCS}/integrations/prefect-aws/ecs-worker")
+_GCP = Link("Run flows on Google Cloud Run or Vertex AI (prefect-gcp worker guide)",
+            f"{DOCS}/integrations/prefect-gcp/gcp-worker-guide")
+_AZURE = Link("Run flows on Azure Container Instances (prefect-azure ACI worker guide)",
+              f"{DOCS}/integrations/prefect-azure/aci_worker")
 _DOCKER = Link("Run flows in Docker containers",
                f"{DOCS}/v3/how-to-guides/deployment_infra/docker")
 
+_CLOUD_TEXT = "Which cloud runs your flow runs: AWS, Google Cloud or Azure?"
 
 TREE = DecisionTree(
     root="containers",
@@ -81,8 +127,7 @@ TREE = DecisionTree(
             help="If one long-running process on a VM can run your flows, flow.serve is the "
             "simplest thing that works: no work pool, no worker, no image registry. Choose yes "
             "when runs need their own image, isolation, or resources sized per run.",
-            yes="serverless",
-            no="serve_vm",
+            branches={True: "serverless", False: "serve_vm"},
             default=False,
             links=(_SERVE, _WORK_POOLS),
         ),
@@ -93,8 +138,7 @@ TREE = DecisionTree(
             "flow containers on)?",
             help="Serverless pools (ECS Fargate, Cloud Run, Azure Container Instances, Modal) "
             "start a container per run and bill per run; you manage no nodes.",
-            yes="cloud_credentials",
-            no="kubernetes",
+            branches={True: "cloud_credentials", False: "kubernetes"},
             default=False,
             links=(_SERVERLESS, _WORK_POOLS),
         ),
@@ -105,8 +149,7 @@ TREE = DecisionTree(
             help="With a cluster, a Kubernetes worker (installed with the prefect-worker Helm "
             "chart) turns each flow run into a Job. Without one, serve your flows from a VM, "
             "optionally in Docker.",
-            yes="k8s_pool",
-            no="serve_vm",
+            branches={True: "k8s_pool", False: "serve_vm"},
             default=True,
             links=(_KUBERNETES, _WORKERS),
         ),
@@ -117,10 +160,35 @@ TREE = DecisionTree(
             help="Push work pools need Prefect Cloud and a credentials block it can use to submit "
             "runs for you. If credentials must stay in your account, or you run a self-hosted "
             "Prefect server, run a worker yourself instead.",
-            yes="push_pool",
-            no="ecs_pool",
+            branches={True: "push_cloud", False: "hybrid_cloud"},
             default=True,
             links=(_SERVERLESS, _WORKERS),
+        ),
+        # The same question on both branches: for a push pool it picks the provider, for a
+        # hybrid pool it picks the template (each cloud has its own worker).
+        "push_cloud": Question(
+            id="push_cloud",
+            answer_key="cloud",
+            label="F",
+            text=_CLOUD_TEXT,
+            help="Prefect Cloud submits runs to ECS (AWS), Cloud Run (Google Cloud) or Azure "
+            "Container Instances with the credentials you store on it. (Modal is a push_pool "
+            "provider too: --data provider=modal.)",
+            branches={"aws": "push_pool", "gcp": "push_pool", "azure": "push_pool"},
+            default="aws",
+            links=(_SERVERLESS,),
+        ),
+        "hybrid_cloud": Question(
+            id="hybrid_cloud",
+            answer_key="cloud",
+            label="F",
+            text=_CLOUD_TEXT,
+            help="Each cloud has its own worker, run in your account with its own identity: "
+            "ECS (prefect-aws), Cloud Run or Vertex AI (prefect-gcp), Azure Container "
+            "Instances (prefect-azure).",
+            branches={"aws": "ecs_pool", "gcp": "gcp_pool", "azure": "azure_pool"},
+            default="aws",
+            links=(_ECS, _GCP, _AZURE, _WORKERS),
         ),
     },
     leaves={
@@ -151,6 +219,8 @@ TREE = DecisionTree(
             "so Cloud can submit runs itself: nothing of yours runs between deployments. "
             "Requires Prefect Cloud.",
             links=(_SERVERLESS, _WORK_POOLS, _PREFECT_YAML),
+            presets={"cloud": {"aws": {"provider": "ecs"}, "gcp": {"provider": "cloud-run"},
+                               "azure": {"provider": "azure-container-instance"}}},
         ),
         "ecs_pool": Leaf(
             id="ecs_pool",
@@ -161,12 +231,35 @@ TREE = DecisionTree(
             "role to start tasks, and Prefect never holds AWS keys.",
             links=(_ECS, _WORKERS, _PREFECT_YAML),
         ),
+        "gcp_pool": Leaf(
+            id="gcp_pool",
+            title="Cloud Run or Vertex AI work pool (serverless hybrid) with a worker you run in "
+            "Google Cloud",
+            summary="A prefect-gcp worker in your project starts a Cloud Run job or a Vertex AI "
+            "custom job per run.",
+            rationale="You want serverless containers on Google Cloud but credentials must stay "
+            "in your project (or you self-host Prefect): a worker running as a Cloud Run service "
+            "uses its service account to start a job per run, and Prefect never holds a key.",
+            links=(_GCP, _WORKERS, _PREFECT_YAML),
+        ),
+        "azure_pool": Leaf(
+            id="azure_pool",
+            title="Azure Container Instances work pool (serverless hybrid) with a worker you run "
+            "in Azure",
+            summary="A prefect-azure worker in your subscription starts a container group per "
+            "run.",
+            rationale="You want serverless containers on Azure but credentials must stay in your "
+            "subscription (or you self-host Prefect): a worker with a managed identity creates a "
+            "container group per run, and Prefect never holds a secret.",
+            links=(_AZURE, _WORKERS, _PREFECT_YAML),
+        ),
     },
 )
 
 
 def _check(tree: DecisionTree) -> None:
-    """Every branch leads somewhere, there is no cycle, and every node is reachable."""
+    """Every branch leads somewhere, there is no cycle, every node is reachable, and a question
+    asked at two nodes is the same question at both."""
     seen: set[str] = set()
 
     def walk(node_id: str, trail: tuple[str, ...]) -> None:
@@ -177,8 +270,8 @@ def _check(tree: DecisionTree) -> None:
         seen.add(node_id)
         question = tree.questions.get(node_id)
         if question is not None:
-            walk(question.yes, (*trail, node_id))
-            walk(question.no, (*trail, node_id))
+            for next_id in question.branches.values():
+                walk(next_id, (*trail, node_id))
 
     walk(tree.root, ())
     unreachable = (set(tree.questions) | set(tree.leaves)) - seen
@@ -187,6 +280,15 @@ def _check(tree: DecisionTree) -> None:
     for key, node in [*tree.questions.items(), *tree.leaves.items()]:
         if key != node.id:
             raise ValueError(f"decision tree: node {key!r} is filed under the id {node.id!r}")
+    first = tree.keys()
+    for question in tree.questions.values():
+        twin = first[question.key]
+        if (twin.text, twin.label, set(twin.branches), twin.default) != (
+                question.text, question.label, set(question.branches), question.default):
+            raise ValueError(f"decision tree: {question.id!r} and {twin.id!r} ask "
+                             f"{question.key!r} differently")
+        if question.default not in question.branches:
+            raise ValueError(f"decision tree: {question.id!r} defaults to an answer it lacks")
 
 
 _check(TREE)

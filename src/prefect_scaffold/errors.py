@@ -71,9 +71,40 @@ class DestinationRefused(ScaffoldError):
         super().__init__(f"destination {path}: {reason}" + (f"; {fix}" if fix else ""))
 
 
+class ContradictoryAnswers(ScaffoldError):
+    def __init__(self, flags: str, reason: str) -> None:
+        self.flags = flags
+        super().__init__(f"{flags}: {reason}; drop the flag or pick the path that asks it "
+                         "(prefect-scaffold tree shows every path)")
+
+
+class UntrustedTemplate(ScaffoldError):
+    """A template source with copier tasks or migrations, used without --trust."""
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(f"{subject}: the template runs tasks or migrations; "
+                         "pass --trust if you trust it")
+
+
+class UnreachableSource(ScaffoldError):
+    def __init__(self, url: str, problem: str) -> None:
+        super().__init__(f"--template-source {url}: {problem}")
+
+
+class CannotUpdate(ScaffoldError):
+    def __init__(self, project: Path, problem: str) -> None:
+        super().__init__(f"update {project}: {problem}")
+
 
 class NothingToCheck(ScaffoldError):
     def __init__(self, path: Path, reason: str) -> None:
         self.path = path
         super().__init__(f"check {path}: {reason}; pass a Prefect project directory "
                          "(one with prefect.yaml, Helm values or a serve script)")
+
+
+class ApiUnavailable(ScaffoldError):
+    """No API URL configured, or the API did not answer."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"check --api: {reason}")

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from . import questions
+from .decision_tree import Answer
 from .decision_tree import Question as TreeQuestion
 from .errors import InvalidAnswer
 from .recommend import Recommendation
@@ -20,10 +21,27 @@ def can_prompt() -> bool:
     return sys.stdin.isatty()
 
 
-def ask_tree_question(question: TreeQuestion) -> bool:
+def ask_tree_question(question: TreeQuestion) -> Answer:
     typer.echo(f"\n{question.label}. {question.text}", err=True)
     typer.echo(f"   {question.help}", err=True)
-    return typer.confirm("  ", default=question.default, err=True)
+    if question.yes_no:
+        return typer.confirm("  ", default=bool(question.default), err=True)
+    return pick("  ", list(question.choices), str(question.default))
+
+
+def pick(label: str, values: list[str], default: str) -> str:
+    """One of `values`, typed as its number or as the value itself."""
+    for number, value in enumerate(values, start=1):
+        typer.echo(f"  {number}. {value}", err=True)
+    while True:
+        raw = str(typer.prompt(f"{label}choose 1-{len(values)} or a value", default=default,
+                               err=True)).strip()
+        if raw in values:
+            return raw
+        if raw.isdigit() and 1 <= int(raw) <= len(values):
+            return values[int(raw) - 1]
+        typer.echo(f"  {raw!r} is not one of: a number from 1 to {len(values)}, "
+                   f"{', '.join(values)}", err=True)
 
 
 def confirm_template(recommendation: Recommendation, names: list[str]) -> str:

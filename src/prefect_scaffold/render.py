@@ -16,14 +16,8 @@ from typing import Any
 
 import yaml
 
-from .errors import DestinationRefused, ScaffoldError
+from .errors import DestinationRefused, UntrustedTemplate
 from .sources import TemplateSource
-
-
-class UntrustedTemplate(ScaffoldError):
-    def __init__(self, url: str) -> None:
-        super().__init__(f"--template-source {url}: the template runs tasks or migrations; "
-                         "pass --trust if you trust it")
 
 
 @dataclass(frozen=True)
@@ -90,7 +84,7 @@ def render(source: TemplateSource, answers: dict[str, Any], destination: Path, *
             run_copy(source.url, staging, data=answers, defaults=True, quiet=True,
                      overwrite=True, unsafe=trust, vcs_ref=source.vcs_ref)
         except UnsafeTemplateError:
-            raise UntrustedTemplate(source.url) from None
+            raise UntrustedTemplate(f"--template-source {source.url}") from None
         if source.bundled:
             _record_cached_source(source, staging)
         files = tuple(sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file()))

@@ -12,13 +12,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ScaffoldError
+from .errors import UnreachableSource
 from .registry import Template, get_template, load_template
-
-
-class UnreachableSource(ScaffoldError):
-    def __init__(self, url: str, problem: str) -> None:
-        super().__init__(f"--template-source {url}: {problem}")
 
 
 @dataclass(frozen=True)

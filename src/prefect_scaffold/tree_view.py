@@ -15,8 +15,9 @@ def as_text(tree: DecisionTree = TREE) -> str:
             return
         lines.append(f"{prefix}{edge}{node.label}. {node.text} [{node.flag}]")
         child_prefix = prefix + ("    " if edge else "")
-        draw(node.yes, child_prefix, "yes ")
-        draw(node.no, child_prefix, "no  ")
+        width = max(len(node.show(answer)) for answer in node.branches)
+        for answer, next_id in node.branches.items():
+            draw(next_id, child_prefix, f"{node.show(answer):<{width}} ")
 
     draw(tree.root, "", "")
     return "\n".join(lines)
@@ -34,8 +35,8 @@ def as_mermaid(tree: DecisionTree = TREE) -> str:
     for leaf in tree.leaves.values():
         lines.append(f'    {leaf.id}["{leaf.id}: {_mermaid_text(leaf.title)}"]')
     for question in tree.questions.values():
-        lines.append(f"    {question.id} -->|yes| {question.yes}")
-        lines.append(f"    {question.id} -->|no| {question.no}")
+        for answer, next_id in question.branches.items():
+            lines.append(f"    {question.id} -->|{question.show(answer)}| {next_id}")
     for leaf in tree.leaves.values():
         if leaf.links:
             lines.append(f'    click {leaf.id} "{leaf.links[0].url}" _blank')

@@ -14,14 +14,9 @@ from pathlib import Path
 import yaml
 
 from .check import Report, check
-from .errors import NothingToCheck, ScaffoldError
+from .errors import CannotUpdate, NothingToCheck, UntrustedTemplate
 
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
-
-
-class CannotUpdate(ScaffoldError):
-    def __init__(self, project: Path, problem: str) -> None:
-        super().__init__(f"update {project}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -89,8 +84,7 @@ def update(project: Path, *, check_only: bool = False, trust: bool = False) -> U
         run_update(str(project), vcs_ref=latest, defaults=True, overwrite=True, quiet=True,
                    unsafe=trust, conflict="inline", skip_answered=True)
     except UnsafeTemplateError:
-        raise CannotUpdate(project, "the template runs tasks or migrations; pass --trust if "
-                           "you trust it") from None
+        raise UntrustedTemplate(f"update {project}") from None
     except (CopierError, subprocess.CalledProcessError) as error:
         raise CannotUpdate(project, str(error).strip().splitlines()[0]) from None
     conflicts = sorted(

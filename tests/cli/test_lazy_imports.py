@@ -16,7 +16,8 @@ print(",".join(heavy))
 
 @pytest.mark.parametrize("args", [
     ["--help"],
-    ["recommend", "--containers", "--serverless", "--cloud-credentials", "--json"],
+    ["recommend", "--containers", "--serverless", "--cloud-credentials", "--cloud", "aws",
+     "--json"],
     ["tree", "--format", "mermaid"],
     ["list", "--json"],
 ])

@@ -10,18 +10,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from prefect_scaffold.errors import ScaffoldError
+from prefect_scaffold.errors import ApiUnavailable, ScaffoldError
 
 from .consistency import Project
 from .job_variables import PoolTemplate
 from .report import Finding
-
-
-class ApiUnavailable(ScaffoldError):
-    """No API URL configured, or the API did not answer."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"check --api: {reason}")
 
 
 @dataclass

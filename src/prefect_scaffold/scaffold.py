@@ -1,0 +1,117 @@
+"""`new` as a library call: choose a template, layer its answers, render it.
+
+The CLI only parses flags, calls `new` and prints the `NewResult`; tests and other programs call
+`new` the same way. With `interactive=True` the open questions are asked through prompts.py (the
+only module that talks to a person); without it, a missing answer is an error naming its flag.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .decision_tree import Answer
+from .recommend import (
+    Recommendation,
+    Step,
+    check_consistent,
+    next_question,
+    path_for_template,
+    recommend,
+)
+from .render import RenderResult
+
+
+@dataclass(frozen=True)
+class NewResult:
+    template: str
+    render: RenderResult
+    answers: dict[str, Any]  #: the template answers the project was rendered with
+    #: The decision path recorded in the project (None when the tree did not pick the template).
+    path: Recommendation | None = None
+    #: Tree answers `--defaults` took because no flag gave them, in the order asked.
+    assumed: tuple[Step, ...] = field(default_factory=tuple)
+
+    def equivalent_command(self, destination: Path) -> str:
+        """The non-interactive `new` that renders this same project into `destination`."""
+        words = ["prefect-scaffold", "new", str(destination)]
+        words += [word for flag in (self.path.flags if self.path else []) for word in flag.split()]
+        words += ["--template", self.template]
+        for key, value in self.answers.items():
+            if key != "decision_path":
+                text = str(value).lower() if isinstance(value, bool) else str(value)
+                words += ["--data", f"{key}={text}"]
+        words.append("--defaults")
+        return shlex.join(words)
+
+
+def walk(answers: Mapping[str, Answer], *, use_defaults: bool,
+         interactive: bool) -> tuple[Recommendation, tuple[Step, ...]]:
+    """Complete the path through the tree from `answers`, then defaults or prompts.
+
+    Returns the recommendation and the steps `--defaults` assumed. Without defaults or a
+    person to ask, `recommend` raises MissingAnswer naming the flag of the first open question.
+    """
+    from . import prompts
+
+    check_consistent(answers)  # before asking anything
+    answers = dict(answers)
+    assumed: list[Step] = []
+    while (question := next_question(answers)) is not None:
+        if use_defaults:
+            answers[question.key] = question.default
+            assumed.append(Step(question, question.default))
+        elif interactive:
+            answers[question.key] = prompts.ask_tree_question(question)
+        else:
+            break
+    return recommend(answers), tuple(assumed)
+
+
+def new(destination: Path, *, tree_answers: Mapping[str, Answer] | None = None,
+        template: str | None = None, data: Mapping[str, Any] | None = None,
+        data_file: Path | None = None, use_defaults: bool = False, interactive: bool = False,
+        force: bool = False, dry_run: bool = False, template_source: str | None = None,
+        vcs_ref: str | None = None, trust: bool = False) -> NewResult:
+    """Choose a template (the tree, `template` or a team's `template_source`), resolve its
+    answers (--data over --data-file over the tree's implied answers over team defaults over
+    the template's defaults, or prompts) and render it into `destination`."""
+    from . import prompts, sources, team_defaults
+    from .answers import layer, read_data_file, resolve
+    from .registry import template_names
+    from .render import check_destination, render
+
+    check_destination(destination, force=force)  # refuse before asking anything
+    tree_answers = dict(tree_answers or {})
+    interactive = interactive and not use_defaults
+    path: Recommendation | None = None
+    assumed: tuple[Step, ...] = ()
+    if template_source is not None:
+        source = sources.team(template_source, vcs_ref)
+        path = path_for_template(source.template.name, tree_answers)
+    elif template is None:
+        path, assumed = walk(tree_answers, use_defaults=use_defaults, interactive=interactive)
+        chosen = path.template
+        if interactive:
+            chosen = prompts.confirm_template(path, template_names())
+            if chosen != path.template:
+                path = None
+        source = sources.bundled(chosen)
+    else:
+        source = sources.bundled(template)  # an unknown name is refused before the tree
+        path = path_for_template(template, tree_answers)
+    spec = source.template
+    implied = path.presets() if path is not None else {}
+    given = layer(spec, dict(data or {}), read_data_file(data_file) if data_file else {},
+                  team_defaults.load(spec.name, Path.cwd()),
+                  implied=implied, implied_source=" ".join(path.flags) if path else "")
+    collected = resolve(spec, given, use_defaults=use_defaults,
+                        prompt=prompts.ask_template_question if interactive else None)
+    if path is not None and spec.question("decision_path"):
+        collected["decision_path"] = path.as_answers()
+    result = render(source, collected, destination, force=force, dry_run=dry_run, trust=trust)
+    return NewResult(template=spec.name, render=result, answers=collected, path=path,
+                     assumed=assumed)
