@@ -318,11 +318,36 @@ def test_accelerators_are_exactly_what_vertex_ai_offers():
                if not deprecated and v != "ACCELERATOR_TYPE_UNSPECIFIED"}
     for value in field["enum"]:
         try:
-            answers_for("gcp_pool", pool_type="vertex-ai", accelerator_type=value)
+            answers_for("gcp_pool", pool_type="vertex-ai", accelerator_type=value,
+                        machine_type=MACHINE.get(value, "n1-standard-4"))
             accepted = True
         except InvalidAnswer:
             accepted = False
         assert accepted == (value in offered), value
+
+
+#: A machine type each accelerator comes on (Vertex AI's configure-compute page).
+MACHINE = {"NVIDIA_TESLA_A100": "a2-highgpu-1g", "NVIDIA_A100_80GB": "a2-ultragpu-1g",
+           "NVIDIA_L4": "g2-standard-8", "NVIDIA_H100_80GB": "a3-highgpu-1g",
+           "NVIDIA_H100_MEGA_80GB": "a3-megagpu-8g", "NVIDIA_H200_141GB": "a3-ultragpu-8g",
+           "NVIDIA_B200": "a4-highgpu-8g", "NVIDIA_GB200": "a4x-highgpu-4g",
+           "NVIDIA_RTX_PRO_6000": "g4-standard-48", "TPU_V2": "cloud-tpu", "TPU_V3": "cloud-tpu",
+           "TPU_V4_POD": "ct4p-hightpu-4t", "TPU_V5_LITEPOD": "ct5lp-hightpu-4t"}
+
+
+@pytest.mark.parametrize("machine, accelerator, ok", [
+    ("n1-standard-4", "", True), ("n1-standard-4", "NVIDIA_TESLA_T4", True),
+    ("n1-standard-4", "NVIDIA_L4", False), ("g2-standard-8", "NVIDIA_L4", True),
+    ("g2-standard-8", "", False), ("a2-ultragpu-1g", "NVIDIA_TESLA_A100", False),
+    ("a2-ultragpu-1g", "NVIDIA_A100_80GB", True), ("ct5lp-hightpu-4t", "TPU_V5_LITEPOD", True)])
+def test_accelerators_come_on_their_machine_family(machine, accelerator, ok):
+    try:
+        answers_for("gcp_pool", pool_type="vertex-ai", machine_type=machine,
+                    accelerator_type=accelerator)
+        accepted = True
+    except InvalidAnswer:
+        accepted = False
+    assert accepted == ok
 
 
 @pytest.mark.parametrize("cpu, memory, ok", [
@@ -351,6 +376,7 @@ def test_cloud_run_memory_follows_the_cpu(cpu, memory, ok):
     ("machine_type", "t2a-standard-4"),
     ("accelerator_type", "NVIDIA_TESLA_K80"),
     ("accelerator_type", "nvidia-l4"),
+    ("accelerator_type", "NVIDIA_L4"),  # on the default n1-standard-4
     ("vm_zone", "europe-west4-a"),
     ("prefect_api_auth_string_secret", "projects/p/secrets/x"),
 ])
