@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from prefect_scaffold.registry import template_names
 from tests.helpers.projects import project_env
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +30,7 @@ def test_installed_wheel_lists_and_renders_every_template(tmp_path):
     listed = subprocess.run([cli, "list", "--json"], cwd=tmp_path, capture_output=True, text=True,
                             check=True, env=env)
     names = [t["name"] for t in json.loads(listed.stdout)]
-    assert names == ["serve_vm", "k8s_pool", "push_pool", "ecs_pool"]
+    assert names == template_names()  # every bundled template ships in the wheel
 
     for name in names:
         subprocess.run([cli, "new", tmp_path / name, "--template", name, "--defaults"],
