@@ -21,7 +21,7 @@ def server_env(home: Path, api_url: str | None = None) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(home: Path, timeout: float = 90) -> Iterator[str]:
+def running_server(home: Path, timeout: float = 240) -> Iterator[str]:
     """Start `prefect server start` on 127.0.0.1, yield its API URL, stop it."""
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
