@@ -265,6 +265,8 @@ def test_the_decision_path_renders_push_pool_for_every_provider(tmp_path, provid
     (["provider=azure-container-instance", "azure_subscription_id=nope"], "must be a UUID"),
     (["provider=azure-container-instance", "acr_name=Bad-Name"], "Azure Container Registry"),
     (["provider=modal", "code_storage=image"], "must be git with provider=modal"),
+    (["provider=ecs", "prefect_api_key_secret_arn=arn:aws:secretsmanager:us-east-1:"
+      "123456789012:secret:prefect-api-key"], "aws secretsmanager describe-secret"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, data, message):
     args = [arg for pair in data for arg in ("--data", pair)]
@@ -300,3 +302,22 @@ def test_push_ecs_user_is_scoped_to_its_cluster_without_ec2_writes(tmp_path):
                 "iam:PassRole"} & everywhere
     readme = (tmp_path / "p" / "README.md").read_text()
     assert "exactly the permissions" not in readme and "bash scripts/teardown.sh" in readme
+
+
+def test_flow_runs_can_read_the_api_key_from_secrets_manager(tmp_path):
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prefect-api-key-AbCdEf"
+    render_template("push_pool", tmp_path / "p", provider="ecs", prefect_api_key_secret_arn=arn)
+    from prefect_aws.workers.ecs_worker import ECSWorker
+
+    job_variables = load_yaml(tmp_path / "p" / "prefect.yaml")["deployments"][0]["work_pool"][
+        "job_variables"]
+    assert job_variables["prefect_api_key_secret_arn"] == arn
+    assert "prefect_api_key_secret_arn" in ECSWorker.get_default_base_job_template()[
+        "variables"]["properties"]
+    stack_file = tmp_path / "p" / "infra" / "ecs-push.yaml"
+    (policy,) = load_yaml(stack_file)["Resources"]["TaskExecutionRole"]["Properties"]["Policies"]
+    (read,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Sid"] == "ReadPrefectApiKey"]
+    assert read["Resource"] == arn
+    result = subprocess.run([BIN / "cfn-lint", str(stack_file)], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout
