@@ -43,7 +43,8 @@ def auth_server(tmp_path_factory):
     env = {**server_env(home), "PREFECT_SERVER_API_AUTH_STRING": AUTH}
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                "--port", str(port)]
-    with running(command, f"{api_url}/health", home / "server.log", env=env):
+    # A generous start-up time: its database migrations take minutes on a loaded machine.
+    with running(command, f"{api_url}/health", home / "server.log", env=env, timeout=300):
         yield api_url
 
 
