@@ -179,3 +179,58 @@ def test_every_gcloud_call_parses_with_the_real_cli(cloud_run, tmp_path):
                                 timeout=120, check=False)
         assert result.returncode != 2, (call, result.stderr)
         assert "unrecognized arguments" not in result.stderr, (call, result.stderr)
+
+
+#: `az`: logged in; the app registration, identity, registry and (then empty) group exist.
+AZ = """case "$*" in
+  "ad app list"*) echo 11111111-2222-3333-4444-555555555555 ;;
+  "identity show"*) echo 99999999-8888-7777-6666-555555555555 ;;
+  "group exists"*) echo true ;;
+  "resource list"*) echo 0 ;;
+esac"""
+
+
+def test_azure_teardown_deletes_each_kind_provisioning_creates(tmp_path):
+    """What --provision-infra makes (prefect's container_instance provisioner: app registration
+    with a secret and a role assignment, identity with AcrPull, a prefect* registry, the resource
+    group; provision.sh makes the group and registry too) is deleted, registration and identity by
+    the provisioner's own names."""
+    from prefect.infrastructure.provisioners.container_instance import (
+        ContainerInstancePushProvisioner,
+    )
+
+    defaults = ContainerInstancePushProvisioner()
+    project = tmp_path / "aci"
+    render_template("push_pool", project, provider="azure-container-instance")
+    commands = stand_ins(tmp_path / "commands", az=AZ)
+    run_script(project, commands, "teardown.sh", exists=True)
+    deletes = [c[1:4] for c in commands.calls("az") if "delete" in c]
+    assert deletes == [["role", "assignment", "delete"], ["ad", "app", "delete"],
+                       ["role", "assignment", "delete"], ["identity", "delete", "--name"],
+                       ["acr", "delete", "--name"], ["group", "delete", "--name"]]
+    listed = " ".join(" ".join(c) for c in commands.calls("az"))
+    assert f"--display-name {defaults._app_registration_name}" in listed
+    assert f"identity delete --name {defaults._identity_name}" in listed
+    assert "acr delete --name prefectmyflows" in listed
+    assert f"group delete --name {defaults._resource_group_name}" in listed
+    prefect = [" ".join(c[5:]) for c in commands.calls("uv") if "delete" in c]
+    assert prefect == [
+        "work-pool delete azure-container-instance-push-pool",
+        "block delete azure-container-instance-credentials/"
+        "azure-container-instance-push-pool-push-pool-credentials"]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not shutil.which("az"), reason="the Azure CLI is not installed (optional: "
+                    "apt-get install azure-cli)")
+def test_every_az_call_parses_with_the_real_cli(tmp_path):
+    """az's own parser accepts every teardown call (without a login: exit 1; usage error: 2)."""
+    project = tmp_path / "aci"
+    render_template("push_pool", project, provider="azure-container-instance")
+    commands = stand_ins(tmp_path / "commands", az=AZ)
+    run_script(project, commands, "teardown.sh", exists=True)
+    env = {**os.environ, "AZURE_CONFIG_DIR": str(tmp_path / "az-config")}
+    for call in {tuple(c[1:]) for c in commands.calls("az")}:
+        result = subprocess.run(["az", *call], env=env, capture_output=True, text=True,
+                                timeout=120, check=False)
+        assert result.returncode != 2, (call, result.stderr)
