@@ -164,7 +164,9 @@ def test_teardown_removes_the_stack_and_its_users_keys(project, env, prefect_api
         item.split()[0] for item in created}
 
     teardown(project, env)
-    assert inventory(moto) - before == set()
+    # moto 5.2 deletes a stack's resources except its ECS cluster (no CloudFormation delete
+    # handler); AWS deletes the cluster with the stack.
+    assert inventory(moto) - before <= {f"ecs-cluster {POOL}"}
     stacks = client("cloudformation", moto).list_stacks()["StackSummaries"]
     assert {s["StackStatus"] for s in stacks if s["StackName"] == POOL} == {"DELETE_COMPLETE"}
     assert asyncio.run(_read(prefect_api))[0] is None
