@@ -69,3 +69,28 @@ def stack_resources(endpoint: str, name: str) -> dict[str, dict[str, str]]:
 def template_resources(template: Path) -> dict[str, Any]:
     return yaml.safe_load(template.read_text())["Resources"]
 
+
+
+def cloudformation_deploy(argv: list[str]) -> int:
+    """`aws cloudformation deploy ARGS` done as create-stack against moto (AWS_ENDPOINT_URL).
+
+    moto 5.2 creates a stack from a change set (what `deploy` uses) without its Outputs, which
+    scripts/base_job_template.py reads; create_stack computes them. Same template, same overrides.
+    """
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--stack-name", required=True)
+    parser.add_argument("--template-file", type=Path, required=True)
+    parser.add_argument("--parameter-overrides", nargs="*", default=[])
+    args, _ = parser.parse_known_args(argv)
+    parameters = dict(item.split("=", 1) for item in args.parameter_overrides)
+    stack = create_stack(os.environ["AWS_ENDPOINT_URL"], args.stack_name, args.template_file,
+                         parameters)
+    print(f"stack {args.stack_name}: {stack['StackStatus']}")
+    return 0 if stack["StackStatus"] == "CREATE_COMPLETE" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(cloudformation_deploy(sys.argv[1:]))

@@ -200,7 +200,7 @@ def test_private_vpc_has_a_nat_gateway_and_no_public_ips(rendered):
 
 
 def test_scripts_pass_shellcheck_and_fail_fast(rendered):
-    for name in ("defaults", "cloud"):
+    for name in ("defaults", "cloud", "self-hosted-basic-auth", "existing-vpc"):
         scripts = sorted((rendered / name / "scripts").glob("*.sh"))
         assert len(scripts) == 2
         result = subprocess.run([str(BIN / "shellcheck"), *map(str, scripts)], capture_output=True,
@@ -340,6 +340,9 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, key, value
      "prefect_api_key_secret_arn=arn:aws:secretsmanager:us-east-1:1234:secret:x"],
     ["vpc=existing", "vpc_id=vpc-123"],
     ["vpc=existing", "subnet_ids=subnet-0123456789abcdef0, subnet-0fedcba9876543210"],
+    ["vpc=existing", "subnet_ids=subnet-0123456789abcdef0"],  # Fargate services need two AZs
+    ["prefect_api_url=https://prefect.example.com"],  # not the API: no /api
+    ["prefect_api_url=https://prefect.example.com/api/"],
 ])
 def test_malformed_ids_and_arns_exit_2(tmp_path, data):
     command = [sys.executable, "-m", "prefect_scaffold", "new", str(tmp_path / "repo"),
@@ -376,3 +379,30 @@ def test_mirrors_are_fresh():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "sync_shared_parts.py"),
                              "--check"], capture_output=True, text=True, check=False)
     assert "ecs_pool" not in result.stderr
+
+
+def test_basic_auth_is_required_stored_from_a_file_and_passed_by_ci(rendered):
+    project = rendered / "self-hosted-basic-auth"
+    deploy = (project / "scripts" / "deploy.sh").read_text()
+    assert 'die "set PREFECT_API_AUTH_STRING' in deploy
+    assert "aws secretsmanager describe-secret --secret-id" in deploy  # the full ARN for ECS
+    readme = (project / "README.md").read_text()
+    store, export = readme.index("--secret-string file://"), readme.index(
+        "export PREFECT_API_AUTH_STRING")
+    assert store < export and "$PREFECT_API" not in readme[:store]
+    assert "kms:Decrypt" in readme
+    workflow = load(project, ".github/workflows/deploy.yml")
+    assert workflow["jobs"]["deploy"]["env"]["PREFECT_API_AUTH_STRING"] == (
+        "${{ secrets.PREFECT_API_AUTH_STRING }}")
+    for name in ("defaults", "cloud"):  # no auth string: none asked for
+        assert "PREFECT_API_AUTH_STRING" not in (rendered / name / "scripts" / "deploy.sh"
+                                                 ).read_text()
+    cloud = (rendered / "cloud" / "README.md").read_text()
+    assert '--secret-string "$PREFECT_API_KEY"' not in cloud and "file://" in cloud
+
+
+def test_readme_says_what_private_subnets_and_git_storage_need(rendered):
+    private = (rendered / "private-vpc" / "README.md").read_text()
+    assert "NAT gateway" in private and "VPC endpoints alone" in private
+    git = (rendered / "git-code-interval" / "README.md").read_text()
+    assert "Push this project to `https://github.com/your-org/my-flows.git` first" in git

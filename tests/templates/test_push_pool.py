@@ -119,13 +119,17 @@ def test_credentials_script_names_the_pools_variable_and_block(project):
 def test_provision_script_passes_shellcheck_and_provisions_the_push_type(project):
     provider, path = project
     script = path / "scripts" / "provision.sh"
-    result = subprocess.run([BIN / "shellcheck", str(script)], capture_output=True, text=True,
-                            check=False)
+    teardown = path / "scripts" / "teardown.sh"
+    result = subprocess.run([BIN / "shellcheck", str(script), str(teardown)], capture_output=True,
+                            text=True, check=False)
     assert result.returncode == 0, result.stdout
+    assert os.access(teardown, os.X_OK) and "set -euo pipefail" in teardown.read_text()
     text = script.read_text()
     assert "set -euo pipefail" in text
     assert f'POOL_TYPE="{provider}:push"' in text
-    assert '--type "$POOL_TYPE" --provision-infra' in text
+    # Without prompts a provisioner cannot pick another project, subscription or resource names.
+    assert 'prefect --no-prompt work-pool create "$POOL" --type "$POOL_TYPE" --provision-infra' in (
+        text)
     assert "not logged in to Prefect Cloud" in text
     assert os.access(script, os.X_OK)
 
@@ -246,6 +250,11 @@ def test_the_decision_path_renders_push_pool_for_every_provider(tmp_path, provid
 @pytest.mark.parametrize(("data", "message"), [
     (["prefect_api=self-hosted"], "use the ecs_pool template (prefect-scaffold new --template "
                                   "ecs_pool)"),
+    (["provider=cloud-run", "prefect_api=self-hosted"], "use the gcp_pool template"),
+    (["provider=azure-container-instance", "prefect_api=self-hosted"],
+     "use the azure_pool template"),
+    (["provider=modal", "prefect_api=self-hosted"], "Modal has no worker to run beside a "
+                                                    "self-hosted Prefect server"),
     (["provider=gke"], "one of ecs, cloud-run, azure-container-instance, modal"),
     (["provider=ecs", "aws_region=US-East"], "must be an AWS region code"),
     (["provider=ecs", "aws_account_id=12345"], "12-digit AWS account ID"),
@@ -256,6 +265,8 @@ def test_the_decision_path_renders_push_pool_for_every_provider(tmp_path, provid
     (["provider=azure-container-instance", "azure_subscription_id=nope"], "must be a UUID"),
     (["provider=azure-container-instance", "acr_name=Bad-Name"], "Azure Container Registry"),
     (["provider=modal", "code_storage=image"], "must be git with provider=modal"),
+    (["provider=ecs", "prefect_api_key_secret_arn=arn:aws:secretsmanager:us-east-1:"
+      "123456789012:secret:prefect-api-key"], "aws secretsmanager describe-secret"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, data, message):
     args = [arg for pair in data for arg in ("--data", pair)]
@@ -264,3 +275,49 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, data, mess
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert message in result.stderr
     assert not (tmp_path / "dest").exists()
+
+
+def test_modal_prefect_yaml_does_not_claim_to_build_an_image(tmp_path):
+    render_template("push_pool", tmp_path / "p", provider="modal")
+    header = (tmp_path / "p" / "prefect.yaml").read_text().split("\nname:")[0]
+    assert "image" not in header.replace("Modal runs", "")
+    assert "registers each" in header
+
+
+def test_push_ecs_user_is_scoped_to_its_cluster_without_ec2_writes(tmp_path):
+    render_template("push_pool", tmp_path / "p", provider="ecs")
+    stack = load_yaml(tmp_path / "p" / "infra" / "ecs-push.yaml")
+    (policy,) = stack["Resources"]["PrefectCloudUser"]["Properties"]["Policies"]
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    actions = {a for s in statements.values() for a in
+               (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    assert not {a for a in actions if a.startswith("ec2:") and not a.startswith("ec2:Describe")}
+    assert statements["RunTasksInThisCluster"]["Condition"] == {
+        "ArnEquals": {"ecs:cluster": {"Fn::GetAtt": ["Cluster", "Arn"]}}}
+    assert statements["ManageTasksInThisCluster"]["Resource"]["Fn::Sub"].endswith(
+        ":task/${Cluster}/*")
+    everywhere = {a for s in statements.values() if s["Resource"] == "*" for a in
+                  (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    assert not {"ecs:RunTask", "ecs:StopTask", "ecs:DescribeTasks", "logs:GetLogEvents",
+                "iam:PassRole"} & everywhere
+    readme = (tmp_path / "p" / "README.md").read_text()
+    assert "exactly the permissions" not in readme and "bash scripts/teardown.sh" in readme
+
+
+def test_flow_runs_can_read_the_api_key_from_secrets_manager(tmp_path):
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prefect-api-key-AbCdEf"
+    render_template("push_pool", tmp_path / "p", provider="ecs", prefect_api_key_secret_arn=arn)
+    from prefect_aws.workers.ecs_worker import ECSWorker
+
+    job_variables = load_yaml(tmp_path / "p" / "prefect.yaml")["deployments"][0]["work_pool"][
+        "job_variables"]
+    assert job_variables["prefect_api_key_secret_arn"] == arn
+    assert "prefect_api_key_secret_arn" in ECSWorker.get_default_base_job_template()[
+        "variables"]["properties"]
+    stack_file = tmp_path / "p" / "infra" / "ecs-push.yaml"
+    (policy,) = load_yaml(stack_file)["Resources"]["TaskExecutionRole"]["Properties"]["Policies"]
+    (read,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Sid"] == "ReadPrefectApiKey"]
+    assert read["Resource"] == arn
+    result = subprocess.run([BIN / "cfn-lint", str(stack_file)], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout
