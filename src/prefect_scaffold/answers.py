@@ -7,7 +7,7 @@ error names the flag or file to fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,8 +83,11 @@ def layer(template: Template, data: dict[str, Any], data_file: dict[str, Any],
 
 
 def resolve(template: Template, given: dict[str, Given], *, use_defaults: bool,
-            prompt: Prompt | None) -> dict[str, Any]:
+            prompt: Prompt | None, defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Every answer copier needs, in question order: given, defaulted, or asked.
+
+    `defaults` replace the template's own defaults (what only the running tool knows: the
+    destination's name, how it was installed); prompts offer them too.
 
     Returns only the answers a user gives (computed and inactive questions are left to copier).
     Raises MissingAnswer when a question has no answer, no --defaults and no prompt.
@@ -104,8 +107,11 @@ def resolve(template: Template, given: dict[str, Given], *, use_defaults: bool,
             value = questions.cast(question, item.value, item.source)
             questions.validate(question, value, context, item.source)
         else:
-            fallback = (questions.default(question, context)
-                        if question.default is not None else None)
+            if defaults and question.name in defaults:
+                fallback = defaults[question.name]
+            else:
+                fallback = (questions.default(question, context)
+                            if question.default is not None else None)
             supply = f"--data {question.name}=... (or --defaults)"
             if use_defaults or not question.prompted:
                 if fallback is None:
