@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .decision_tree import Answer
+from .git_repo import GitOutcome
 from .recommend import (
     Recommendation,
     Step,
@@ -22,7 +23,6 @@ from .recommend import (
     path_for_template,
     recommend,
 )
-from .git_repo import GitOutcome
 from .render import RenderResult
 
 

@@ -159,11 +159,11 @@ def test_the_rendered_runner_fails_in_one_line_naming_the_key_when_no_spec_is_kn
         cli, tmp_path):
     cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults", "--no-git",
         "--data", "scaffold_install=")
-    run = subprocess.run(["sh", "scripts/prefect-scaffold.sh", "check", "."], cwd=tmp_path / "p",
+    run = subprocess.run(["bash", "scripts/prefect-scaffold.sh", "check", "."], cwd=tmp_path / "p",
                          capture_output=True, text=True, check=False)
     assert run.returncode == 1
     assert len(run.stderr.splitlines()) == 1 and "set scaffold_install in" in run.stderr
     for rendered in (".github/workflows/ci.yml", ".pre-commit-config.yaml"):
         text = (tmp_path / "p" / rendered).read_text()
-        assert "sh scripts/prefect-scaffold.sh check ." in text
+        assert "bash scripts/prefect-scaffold.sh check ." in text
         assert "uvx prefect-scaffold" not in text
