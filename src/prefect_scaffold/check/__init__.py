@@ -26,6 +26,7 @@ from .job_variables import (
 )
 from .k8s_manifests import NOT_INSTALLED, check_base_job_manifest, check_manifest, is_manifest
 from .live import api_url, read_pools
+from .placeholders import check_placeholders
 from .prefect_yaml import check_models, check_pull, check_schedules
 from .report import Finding, Report
 from .serve_scripts import check_serve_scripts, serve_scripts
@@ -97,6 +98,7 @@ def check(path: Path, *, pool_type: str | None = None, api: bool = False) -> Rep
             report.checked.append(dockerfile)
         report.extend(findings)
     report.extend(check_consistency(project))
+    report.extend(check_placeholders(root, shown))
     for script in scripts:
         report.checked.append(shown(script.relative_to(root)))
         report.extend(check_serve_scripts(script, shown(script.relative_to(root)), root))
