@@ -80,6 +80,12 @@ def update(project: Path, *, check_only: bool = False, trust: bool = False) -> U
     from copier import run_update
     from copier.errors import CopierError, UnsafeTemplateError
 
+    from .git_repo import START_BY_HAND, enclosing_work_tree
+
+    if enclosing_work_tree(project) is None:  # copier merges template changes through git
+        raise CannotUpdate(project, f"not a git repository (rendered with --no-git?); update "
+                                    f"needs one to keep your edits: {START_BY_HAND}, then again")
+
     try:
         run_update(str(project), vcs_ref=latest, defaults=True, overwrite=True, quiet=True,
                    unsafe=trust, conflict="inline", skip_answered=True)

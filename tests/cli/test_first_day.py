@@ -4,12 +4,14 @@ from the destination, and a recorded way to install prefect-scaffold again (scaf
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from importlib import metadata
 
 import pytest
 import yaml
 
+from prefect_scaffold import registry
 from prefect_scaffold.computed_defaults import install_spec, project_name_for
 from tests.helpers.cli import assert_refused
 
@@ -167,3 +169,17 @@ def test_the_rendered_runner_fails_in_one_line_naming_the_key_when_no_spec_is_kn
         text = (tmp_path / "p" / rendered).read_text()
         assert "bash scripts/prefect-scaffold.sh check ." in text
         assert "uvx prefect-scaffold" not in text
+
+
+def test_update_of_a_no_git_project_says_how_to_start_the_repository(cli, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.setenv("PREFECT_SCAFFOLD_CACHE", str(tmp_path / "cache"))
+    assert cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults",
+               "--no-git").exit_code == 0
+    next_release = tmp_path / "next-release-templates"
+    shutil.copytree(registry.templates_root(), next_release)
+    gitignore = next_release / "serve_vm" / "project" / ".gitignore.jinja"
+    gitignore.write_text(gitignore.read_text() + "*.parquet\n")
+    monkeypatch.setattr(registry, "templates_root", lambda: next_release)
+    assert_refused(cli("update", tmp_path / "p"), "not a git repository",
+                   "git init && git add -A && git commit")
