@@ -16,7 +16,7 @@ import yaml
 
 from . import questions
 from .errors import InvalidAnswer, InvalidDataFile, MissingAnswer, UnknownKey
-from .registry import Question, Template
+from .registry import Question, Template, get_template, template_names
 from .team_defaults import TeamDefaults
 
 
@@ -76,10 +76,17 @@ def layer(template: Template, data: dict[str, Any], data_file: dict[str, Any],
         for key, value in values.items():
             if key not in template.answerable:
                 if key in strict:
-                    raise UnknownKey(key, template.name, template.answerable, source)
+                    raise UnknownKey(key, template.name, template.answerable, source,
+                                     owners=_templates_asking(key, besides=template.name))
                 continue
             given[key] = Given(value, source)
     return given
+
+
+def _templates_asking(key: str, *, besides: str) -> list[str]:
+    """The bundled templates (other than `besides`) that ask `key`."""
+    return [name for name in template_names()
+            if name != besides and key in get_template(name).answerable]
 
 
 def resolve(template: Template, given: dict[str, Given], *, use_defaults: bool,

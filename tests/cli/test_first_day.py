@@ -183,3 +183,13 @@ def test_update_of_a_no_git_project_says_how_to_start_the_repository(cli, tmp_pa
     monkeypatch.setattr(registry, "templates_root", lambda: next_release)
     assert_refused(cli("update", tmp_path / "p"), "not a git repository",
                    "git init && git add -A && git commit")
+
+
+def test_a_key_of_another_template_names_the_template_that_asks_it(cli, tmp_path):
+    result = cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults",
+                 "--data", "aws_account_id=111122223333")
+    assert_refused(result, "aws_account_id: not a question of template serve_vm",
+                   "(a question of push_pool, ecs_pool)")
+    unknown = cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults",
+                  "--data", "colour=blue")
+    assert_refused(unknown, "colour: not a question of template serve_vm; allowed:")
