@@ -58,5 +58,5 @@ def test_no_unsuppressed_checkov_failure(results, template):
 
 def test_every_suppression_gives_a_reason(results):
     silent = [c for checks in results.values() for c in checks["skipped"]
-              if len(str(c.get("suppress_comment") or "").strip()) < 10]
+              if len(str(c["check_result"].get("suppress_comment") or "").strip()) < 10]
     assert _ids(silent) == []

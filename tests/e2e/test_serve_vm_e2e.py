@@ -93,7 +93,10 @@ def test_the_readmes_local_block_pasted_into_a_fresh_shell_completes_a_run(proje
         shell = subprocess.Popen(["bash", "-e", "-c", script], cwd=project, env=env,
                                  stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        shell.wait(timeout=600)
+        try:
+            shell.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the block did not finish in 600 s:\n{log.read_text()[-3000:]}")
         assert shell.returncode == 0, log.read_text()
         assert "Completed" in log.read_text(), log.read_text()
     finally:
