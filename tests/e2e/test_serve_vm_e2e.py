@@ -124,6 +124,7 @@ def test_serve_py_waits_for_an_api_that_comes_up_late(project, tmp_path):
             assert line, seen
             seen += line
         assert f"Prefect API at http://127.0.0.1:{port}/api is not reachable yet" in seen, seen
+        (tmp_path / "server-home").mkdir()
         with running_server(tmp_path / "server-home", port=port):
             output, _ = serving.communicate(timeout=120)
         assert serving.returncode == 0 and output.strip().endswith("up"), output
