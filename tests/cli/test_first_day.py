@@ -112,7 +112,14 @@ OWN_NAMES = {
 }
 
 
-@pytest.mark.parametrize("template", sorted(OWN_NAMES))
+OWN_NAMES["push_pool"] = OWN_NAMES["ecs_pool"]
+
+
+@pytest.mark.parametrize("template", [
+    # push_pool's default ECR repository is the one `--provision-infra` creates (prefect-flows),
+    # shared by every project: its owner decides (strict: passes once fixed, then drop the mark).
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="shared ECR repository"))
+    if name == "push_pool" else name for name in sorted(OWN_NAMES)])
 def test_two_default_renders_share_no_project_names(cli, tmp_path, template):
     extra = ["--data", "docker=true"] if template == "serve_vm" else []
     names = []
