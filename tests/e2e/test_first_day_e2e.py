@@ -26,7 +26,7 @@ def _new(destination: Path, *args: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def _deploy_with_the_commit_step(project: Path, workdir: Path, api_url: str):
+def _deploy_with_the_commit_step(project: Path, workdir: Path, api_url: str, pool_type: str):
     """`prefect deploy --all` with the docker build/push dropped (no daemon here) but the
     `git rev-parse --short HEAD` step that tags the image kept."""
     copy = workdir / project.name
@@ -38,23 +38,34 @@ def _deploy_with_the_commit_step(project: Path, workdir: Path, api_url: str):
     assert "git rev-parse" in str(stripped["build"])
     (copy / "prefect.yaml").write_text(yaml.safe_dump(stripped))
     home = workdir / "prefect-home"
-    home.mkdir()
+    home.mkdir(parents=True)
     pool = config["deployments"][0]["work_pool"]["name"]
-    created = prefect_cli("work-pool", "create", pool, "--type", "kubernetes", "--overwrite",
+    created = prefect_cli("work-pool", "create", pool, "--type", pool_type, "--overwrite",
                           api_url=api_url, home=home)
     assert created.returncode == 0, created.stdout + created.stderr
     return prefect_cli("deploy", "--all", api_url=api_url, home=home, cwd=copy)
 
 
-def test_a_fresh_render_deploys_without_a_git_step_by_hand(tmp_path, prefect_api):
-    _new(tmp_path / "fresh", "--template", "k8s_pool", "--data", "flow_name=first_day_etl")
-    deployed = _deploy_with_the_commit_step(tmp_path / "fresh", tmp_path / "w1", prefect_api)
+#: Each image-building template, and the (hybrid) pool type a local server can hold for it.
+POOL_TYPES = {"k8s_pool": "kubernetes", "ecs_pool": "ecs", "push_pool": "ecs"}
+
+
+@pytest.mark.parametrize("template", sorted(POOL_TYPES))
+def test_a_fresh_render_deploys_without_a_git_step_by_hand(tmp_path, prefect_api, template):
+    flow = f"first_day_{template}"
+    _new(tmp_path / "fresh", "--template", template, "--data", f"flow_name={flow}")
+    deployed = _deploy_with_the_commit_step(tmp_path / "fresh", tmp_path / "w1", prefect_api,
+                                            POOL_TYPES[template])
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-    # The same render without its repository fails at that step: the commit is what fixes it.
-    _new(tmp_path / "bare", "--template", "k8s_pool", "--data", "flow_name=first_day_etl",
+
+
+def test_without_its_repository_the_same_render_fails_at_the_commit_step(tmp_path,
+                                                                         prefect_api):
+    _new(tmp_path / "bare", "--template", "k8s_pool", "--data", "flow_name=first_day_bare",
          "--no-git")
-    failed = _deploy_with_the_commit_step(tmp_path / "bare", tmp_path / "w2", prefect_api)
-    assert failed.returncode != 0
+    failed = _deploy_with_the_commit_step(tmp_path / "bare", tmp_path / "w2", prefect_api,
+                                          "kubernetes")
+    assert failed.returncode != 0 and "git" in failed.stdout + failed.stderr
 
 
 def _ci_steps(project: Path) -> list[str]:
