@@ -125,8 +125,9 @@ def main() -> int:
 
     templates = ROOT / "templates"
     for name in bundled_templates():
-        ours = median_seconds([scaffold, "new", "--template", name, "--defaults", "dest"], runs,
-                              fresh_destination=True)
+        # --no-git: like for like, copier makes no repository either
+        ours = median_seconds([scaffold, "new", "--template", name, "--defaults", "--no-git",
+                               "dest"], runs, fresh_destination=True)
         bare = median_seconds([copier, "copy", "--defaults", "--quiet", str(templates / name),
                                "dest"], runs, fresh_destination=True)
         results.append((f"new --template {name} / copier copy", ours / bare, 1.15))

@@ -13,6 +13,7 @@ starts with a marker naming its original. `--check` (run by the tests) fails whe
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -31,9 +32,10 @@ def _header(part: str, relpath: Path) -> str:
     return f"# {origin}\n"
 
 
-def expected_mirrors() -> dict[Path, str]:
-    """Every mirrored file (absolute path) with the content it must have."""
-    mirrors: dict[Path, str] = {}
+def expected_mirrors() -> dict[Path, tuple[str, bool]]:
+    """Every mirrored file (absolute path) with the content it must have and whether it is
+    executable (a script stays runnable in the rendered project)."""
+    mirrors: dict[Path, tuple[str, bool]] = {}
     for template in sorted(p for p in TEMPLATES.iterdir() if p.is_dir() and p.name[0] != "_"):
         for part in _INCLUDE.findall((template / "copier.yml").read_text()):
             source_root = SHARED / part
@@ -41,7 +43,8 @@ def expected_mirrors() -> dict[Path, str]:
                 raise SystemExit(f"{template.name}/copier.yml includes unknown part {part!r}")
             for source in sorted(p for p in source_root.rglob("*") if p.is_file()):
                 relpath = source.relative_to(source_root)
-                mirrors[template / relpath] = _header(part, relpath) + source.read_text()
+                mirrors[template / relpath] = (_header(part, relpath) + source.read_text(),
+                                               os.access(source, os.X_OK))
     return mirrors
 
 
@@ -52,16 +55,17 @@ def _is_mirror(path: Path) -> bool:
         return False
 
 
-def stale_files() -> tuple[dict[Path, str], list[Path]]:
+def stale_files() -> tuple[dict[Path, tuple[str, bool]], list[Path]]:
     """(mirrors to write, mirrors to delete because their original is gone)."""
     mirrors = expected_mirrors()
     to_write = {}
-    for path, content in mirrors.items():
+    for path, (content, executable) in mirrors.items():
         if path.exists() and not _is_mirror(path):
             raise SystemExit(f"{path.relative_to(TEMPLATES)} is the template's own file "
                              "but a shared part provides it too: rename one of them")
-        if not path.exists() or path.read_text() != content:
-            to_write[path] = content
+        if (not path.exists() or path.read_text() != content
+                or os.access(path, os.X_OK) != executable):
+            to_write[path] = (content, executable)
     to_delete = [
         path for template in TEMPLATES.iterdir() if template.is_dir() and template.name[0] != "_"
         for path in template.rglob("*")
@@ -82,9 +86,10 @@ def main(argv: list[str] | None = None) -> int:
             print("run: python scripts/sync_shared_parts.py", file=sys.stderr)
             return 1
         return 0
-    for path, content in to_write.items():
+    for path, (content, executable) in to_write.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
+        path.chmod(0o755 if executable else 0o644)
     for path in to_delete:
         path.unlink()
     print(f"{len(to_write)} written, {len(to_delete)} removed")

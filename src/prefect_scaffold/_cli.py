@@ -201,10 +201,14 @@ def new(
         help="Git tag or branch of --template-source.")] = None,
     trust: Annotated[bool, typer.Option(
         help="Allow a --template-source that runs copier tasks or migrations.")] = False,
+    git: Annotated[bool, typer.Option(
+        "--git/--no-git", help="Make DEST a git repository with one initial commit "
+        "(skipped when DEST is inside a work tree).")] = True,
 ) -> None:
     """Choose a deployment pattern and render a project for it."""
     from . import prompts
     from .answers import parse_data
+    from .computed_defaults import local_install_hint
     from .scaffold import new as scaffold_new
 
     def body() -> None:
@@ -216,7 +220,8 @@ def new(
                                        cloud=cloud),
             template=template, data=parse_data(data or []), data_file=data_file,
             use_defaults=defaults, interactive=interactive, force=force, dry_run=dry_run,
-            template_source=template_source, vcs_ref=vcs_ref, trust=trust, notify=_console.info)
+            template_source=template_source, vcs_ref=vcs_ref, trust=trust, git=git,
+            notify=_console.info)
         if result.assumed:
             _console.info("--defaults answered the decision tree's open questions:")
             for step in result.assumed:
@@ -229,6 +234,11 @@ def new(
         verb = "would write" if dry_run else "wrote"
         _console.info(f"\n{verb} {len(result.render.files)} files of template {result.template} "
                       f"into {result.render.destination}")
+        if result.git is not None:
+            _console.info(result.git.message)
+        if not result.answers.get("scaffold_install", "-"):
+            _console.info(f"scaffold_install: prefect-scaffold runs from a local path; "
+                          f"{local_install_hint()} so the project's CI can run it")
         if not dry_run:
             _console.info(f"next: cd {shlex.quote(str(destination))} && uv sync && uv run pytest"
                           "  (README.md has the deploy steps)")

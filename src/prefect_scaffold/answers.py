@@ -7,7 +7,7 @@ error names the flag or file to fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import yaml
 from . import questions
 from .errors import InvalidAnswer, InvalidDataFile, MissingAnswer, SecretInAnswer, UnknownKey
 from .limits import Unbounded, load_yaml, read_capped
-from .registry import Question, Template
+from .registry import Question, Template, get_template, template_names
 from .secrets import find_secret, redact_url
 from .team_defaults import TeamDefaults
 
@@ -107,15 +107,25 @@ def layer(template: Template, data: dict[str, Any], data_file: dict[str, Any],
         for key, value in values.items():
             if key not in template.answerable:
                 if key in strict:
-                    raise UnknownKey(key, template.name, template.answerable, source)
+                    raise UnknownKey(key, template.name, template.answerable, source,
+                                     owners=_templates_asking(key, besides=template.name))
                 continue
             given[key] = Given(value, source)
     return given
 
 
+def _templates_asking(key: str, *, besides: str) -> list[str]:
+    """The bundled templates (other than `besides`) that ask `key`."""
+    return [name for name in template_names()
+            if name != besides and key in get_template(name).answerable]
+
+
 def resolve(template: Template, given: dict[str, Given], *, use_defaults: bool,
-            prompt: Prompt | None) -> dict[str, Any]:
+            prompt: Prompt | None, defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Every answer copier needs, in question order: given, defaulted, or asked.
+
+    `defaults` replace the template's own defaults (what only the running tool knows: the
+    destination's name, how it was installed); prompts offer them too.
 
     Returns only the answers a user gives (computed and inactive questions are left to copier).
     Raises MissingAnswer when a question has no answer, no --defaults and no prompt.
@@ -141,8 +151,11 @@ def resolve(template: Template, given: dict[str, Given], *, use_defaults: bool,
             value = questions.cast(question, item.value, item.source)
             questions.validate(question, value, context, item.source)
         else:
-            fallback = (questions.default(question, context)
-                        if question.default is not None else None)
+            if defaults and question.name in defaults:
+                fallback = defaults[question.name]
+            else:
+                fallback = (questions.default(question, context)
+                            if question.default is not None else None)
             supply = f"--data {question.name}=... (or --defaults)"
             if use_defaults or not question.prompted:
                 if fallback is None:

@@ -32,10 +32,13 @@ class UnknownTemplate(ScaffoldError):
 
 
 class UnknownKey(ScaffoldError):
-    def __init__(self, key: str, template: str, allowed: list[str], source: str = "--data") -> None:
-        self.key, self.template, self.allowed = key, template, allowed
+    def __init__(self, key: str, template: str, allowed: list[str], source: str = "--data",
+                 owners: list[str] | None = None) -> None:
+        self.key, self.template, self.allowed, self.owners = key, template, allowed, owners or []
+        # A key of another template is most likely a wrong --template: say which one asks it.
+        whose = f" (a question of {', '.join(self.owners)})" if self.owners else ""
         super().__init__(
-            f"{source} {key}: not a question of template {template}; "
+            f"{source} {key}: not a question of template {template}{whose}; "
             f"allowed: {', '.join(allowed)}"
         )
 

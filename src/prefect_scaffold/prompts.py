@@ -21,15 +21,38 @@ def can_prompt() -> bool:
     return sys.stdin.isatty()
 
 
+#: Typed at a prompt whose default is not empty, to answer with nothing (no schedule, no limit).
+NONE = "-"
+HELP = "?"
+_YES = {"y", "yes", "true", "1"}
+_NO = {"n", "no", "false", "0"}
+
+
 def ask_tree_question(question: TreeQuestion) -> Answer:
     typer.echo(f"\n{question.label}. {question.text}", err=True)
     typer.echo(f"   {question.help}", err=True)
     if question.yes_no:
-        return typer.confirm("  ", default=bool(question.default), err=True)
+        return yes_no("  ", bool(question.default))
     return pick("  ", list(question.choices), str(question.default))
 
 
-def pick(label: str, values: list[str], default: str) -> str:
+def yes_no(label: str, default: bool, help_text: str = "") -> bool:
+    """y/yes or n/no (Enter takes the default); anything else says what is accepted."""
+    while True:
+        raw = str(typer.prompt(f"{label} [{'Y/n' if default else 'y/N'}]", default="",
+                               show_default=False, err=True)).strip().lower()
+        if not raw:
+            return default
+        if raw in _YES or raw in _NO:
+            return raw in _YES
+        if raw == HELP and help_text:
+            typer.echo(f"  {help_text}", err=True)
+            continue
+        typer.echo(f"  {raw!r} is not one of: y, yes, n, no "
+                   f"(Enter for {'yes' if default else 'no'})", err=True)
+
+
+def pick(label: str, values: list[str], default: str, help_text: str = "") -> str:
     """One of `values`, typed as its number or as the value itself."""
     for number, value in enumerate(values, start=1):
         typer.echo(f"  {number}. {value}", err=True)
@@ -40,6 +63,9 @@ def pick(label: str, values: list[str], default: str) -> str:
             return raw
         if raw.isdigit() and 1 <= int(raw) <= len(values):
             return values[int(raw) - 1]
+        if raw == HELP and help_text:
+            typer.echo(f"  {help_text}", err=True)
+            continue
         typer.echo(f"  {raw!r} is not one of: a number from 1 to {len(values)}, "
                    f"{', '.join(values)}", err=True)
 
@@ -49,37 +75,46 @@ def confirm_template(recommendation: Recommendation, names: list[str]) -> str:
     typer.echo(f"\nRecommended: {leaf.id} - {leaf.title}\n  {leaf.rationale}", err=True)
     for link in leaf.links:
         typer.echo(f"  {link.title}: {link.url}", err=True)
-    if typer.confirm(f"Use {leaf.id}?", default=True, err=True):
+    if yes_no(f"Use {leaf.id}?", True):
         return leaf.id
-    while True:
-        name = typer.prompt(f"Template ({', '.join(names)})", default=leaf.id, err=True)
-        if name in names:
-            return str(name)
-        typer.echo(f"  {name!r} is not one of: {', '.join(names)}", err=True)
+    return pick("Template: ", names, leaf.id)
+
+
+def _allows_none(question: Question, default: Any, check: Callable[[Any], None]) -> bool:
+    """An empty answer is valid here but is not the default: offer `-` for it."""
+    if question.type != "str" or question.choices or default in (None, ""):
+        return False
+    try:
+        check("")
+    except InvalidAnswer:
+        return False
+    return True
 
 
 def ask_template_question(question: Question, default: Any,
                           check: Callable[[Any], None]) -> Any:
-    """Ask until the answer passes the template's own validator."""
+    """Ask until the answer passes the template's own validator; `?` shows the help."""
     label = question.help or question.name
+    allows_none = _allows_none(question, default, check)
+    help_text = f"{question.name}: {label}" + (f" ({NONE} for none)" if allows_none else "")
     while True:
         if question.type == "bool":
-            value: Any = typer.confirm(label, default=bool(default), err=True)
+            value: Any = yes_no(f"{label} (? for help)", bool(default), help_text)
         elif question.choices:
             labels = list(question.choices)
-            values = list(question.choices.values())
-            typer.echo(label, err=True)
-            for number, choice in enumerate(labels, start=1):
-                typer.echo(f"  {number}. {choice}", err=True)
-            start = values.index(default) + 1 if default in values else 1
-            picked = typer.prompt(f"  choose 1-{len(values)}", type=int, default=start, err=True)
-            if not 1 <= picked <= len(values):
-                typer.echo(f"  pick a number from 1 to {len(values)}", err=True)
-                continue
-            value = values[picked - 1]
+            by_label = dict(question.choices)
+            typer.echo(f"{label} (? for help)", err=True)
+            shown = next((k for k, v in by_label.items() if v == default), labels[0])
+            value = by_label[pick("  ", labels, shown, help_text)]
         else:
-            raw = typer.prompt(label, default="" if default is None else str(default),
+            suffix = f" ({NONE} for none, ? for help)" if allows_none else " (? for help)"
+            raw = typer.prompt(label + suffix, default="" if default is None else str(default),
                                show_default=True, err=True)
+            if str(raw).strip() == HELP:
+                typer.echo(f"  {help_text}", err=True)
+                continue
+            if allows_none and str(raw).strip() == NONE:
+                raw = ""
             try:
                 value = questions.cast(question, raw, source="answer")
             except InvalidAnswer as problem:

@@ -62,8 +62,9 @@ class Template:
 
     @property
     def answerable(self) -> list[str]:
-        """Names a user may answer with --data (not computed values, not the recorded decision)."""
-        return [q.name for q in self.questions if not q.computed and q.prompted]
+        """Names a user may answer with --data: not computed values, not the recorded decision
+        (`scaffold_install`, recorded but never asked, may be given)."""
+        return [q.name for q in self.questions if not q.computed and q.name != "decision_path"]
 
 
 def _load_copier_yml(path: Path) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .decision_tree import Answer
+from .git_repo import GitOutcome
 from .recommend import (
     Recommendation,
     Step,
@@ -34,6 +35,8 @@ class NewResult:
     path: Recommendation | None = None
     #: Tree answers `--defaults` took because no flag gave them, in the order asked.
     assumed: tuple[Step, ...] = field(default_factory=tuple)
+    #: What became of the project's git history (None for a dry run).
+    git: GitOutcome | None = None
 
     def equivalent_command(self, destination: Path) -> str:
         """The non-interactive `new` that renders this same project into `destination`."""
@@ -75,11 +78,12 @@ def new(destination: Path, *, tree_answers: Mapping[str, Answer] | None = None,
         template: str | None = None, data: Mapping[str, Any] | None = None,
         data_file: Path | None = None, use_defaults: bool = False, interactive: bool = False,
         force: bool = False, dry_run: bool = False, template_source: str | None = None,
-        vcs_ref: str | None = None, trust: bool = False,
+        vcs_ref: str | None = None, trust: bool = False, git: bool = True,
         notify: Callable[[str], None] = lambda line: None) -> NewResult:
     """Choose a template (the tree, `template` or a team's `template_source`), resolve its
     answers (--data over --data-file over the tree's implied answers over team defaults over
-    the template's defaults, or prompts) and render it into `destination`.
+    the destination-derived and template defaults, or prompts), render it into `destination`
+    and, unless `git` is False or it already lies in a work tree, commit it as a new repository.
 
     `notify` receives the lines a person should read as they happen: trust granted by copier's
     settings, and which team-defaults files supplied which answers.
@@ -87,12 +91,15 @@ def new(destination: Path, *, tree_answers: Mapping[str, Answer] | None = None,
     from . import prompts, sources, team_defaults
     from . import trust as trust_policy
     from .answers import layer, read_data_file, refuse_secrets, resolve
+    from .computed_defaults import install_spec
+    from .git_repo import enclosing_work_tree
     from .registry import template_names
     from .render import check_destination, render
 
     refuse_secrets({"--template": template, "--template-source": template_source,
                     "--vcs-ref": vcs_ref}, source="")  # before any error could echo them
     check_destination(destination, force=force)  # refuse before asking anything
+    work_tree = enclosing_work_tree(destination)
     tree_answers = dict(tree_answers or {})
     interactive = interactive and not use_defaults
     path: Recommendation | None = None
@@ -118,12 +125,42 @@ def new(destination: Path, *, tree_answers: Mapping[str, Answer] | None = None,
     implied = path.presets() if path is not None else {}
     given = layer(spec, dict(data or {}), read_data_file(data_file) if data_file else {}, team,
                   implied=implied, implied_source=" ".join(path.flags) if path else "")
-    collected = resolve(spec, given, use_defaults=use_defaults,
+    computed = {"scaffold_install": install_spec()}
+    if "project_name" not in given:
+        computed["project_name"] = _project_name(destination)
+    collected = resolve(spec, given, use_defaults=use_defaults, defaults=computed,
                         prompt=prompts.ask_template_question if interactive else None)
     for line in team_defaults.describe(team, {k: g.source for k, g in given.items()}):
         notify(line)  # these files change answers: always say which, and which not
     if path is not None and spec.question("decision_path"):
         collected["decision_path"] = path.as_answers()
     result = render(source, collected, destination, force=force, dry_run=dry_run, trust=trust)
+    outcome = None if dry_run else _start_history(result.destination, spec.name, git, work_tree)
     return NewResult(template=spec.name, render=result, answers=collected, path=path,
-                     assumed=assumed)
+                     assumed=assumed, git=outcome)
+
+
+def _project_name(destination: Path) -> str:
+    from .computed_defaults import project_name_for
+    from .errors import DestinationRefused
+
+    name = project_name_for(destination)
+    if name is None:
+        raise DestinationRefused(
+            destination.absolute(), f"its folder name {destination.absolute().name!r} leaves no "
+            "valid project_name (lowercase letters, digits, dashes, starting with a letter)",
+            "choose another folder name or pass --data project_name=NAME")
+    return name
+
+
+def _start_history(project: Path, template: str, git: bool,
+                   work_tree: Path | None) -> GitOutcome:
+    from .git_repo import START_BY_HAND, initial_commit
+
+    if not git:
+        return GitOutcome(False, f"git: --no-git, no repository made; `update` and the image "
+                                 f"tag step need one: {START_BY_HAND}")
+    if work_tree is not None:
+        return GitOutcome(False, f"git: {project} is inside the work tree {work_tree}; "
+                                 "nothing committed (commit the new files there)")
+    return initial_commit(project, template)

@@ -89,6 +89,11 @@ def update(project: Path, *, check_only: bool = False, trust: bool = False,
         if recorded.legacy:
             answers_file.record_bundled(recorded.path, str(recorded.bundled), latest)
         return UpdateResult(current, latest, migrated=recorded.legacy)
+    from .git_repo import START_BY_HAND, enclosing_work_tree
+
+    if enclosing_work_tree(project) is None:  # the merge keeps your edits through git
+        raise CannotUpdate(project, f"not a git repository (rendered with --no-git?); update "
+                                    f"needs one to keep your edits: {START_BY_HAND}, then again")
     if recorded.bundled is None:
         _copier_update(project, latest, trust=trust)
     else:

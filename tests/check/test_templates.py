@@ -24,7 +24,9 @@ RENDERS = [(name, {}) for name in template_names()] + [
 def test_check_on_template_defaults_is_clean(name: str, data: dict, tmp_path: Path) -> None:
     render_template(name, tmp_path / name, **data)
     report = check(tmp_path / name)
-    problems = [f.as_text() for f in report.findings if f.severity != "info"]
+    # Defaults hold example values on purpose; test_placeholders.py covers those warnings.
+    problems = [f.as_text() for f in report.findings
+                if f.severity != "info" and f.rule != "placeholder"]
     assert not problems
     assert report.checked
     if name == "k8s_pool":

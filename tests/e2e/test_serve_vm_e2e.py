@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -11,6 +12,8 @@ import time
 
 import pytest
 
+from tests.helpers.loopback import free_port
+from tests.helpers.prefect_server import running_server
 from tests.helpers.projects import project_env, run_in_project
 
 pytestmark = pytest.mark.e2e
@@ -72,3 +75,59 @@ def _wait_for_deployment(project, env, name, timeout=120.0):
         if time.monotonic() > deadline:
             raise AssertionError(f"{name} never registered: {result.stdout}{result.stderr}")
         time.sleep(2)
+
+
+def _readme_local_block(project) -> str:
+    readme = (project / "README.md").read_text()
+    start = readme.index("```bash\n", readme.index("Try it locally")) + len("```bash\n")
+    return readme[start:readme.index("```", start)]
+
+
+def test_the_readmes_local_block_pasted_into_a_fresh_shell_completes_a_run(project, tmp_path):
+    # As pasted, except the port: 4200 may be taken on this machine.
+    port = str(free_port())
+    script = _readme_local_block(project).replace("4200", port)
+    env = {**project_env(), "PREFECT_HOME": str(tmp_path / "home")}
+    log = tmp_path / "shell.log"
+    # A file, not a pipe: serve.py keeps serving (and holding its output) after the block ends.
+    with log.open("w") as output:
+        shell = subprocess.Popen(["bash", "-e", "-c", script], cwd=project, env=env,
+                                 stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        try:
+            shell.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the block did not finish in 600 s:\n{log.read_text()[-3000:]}")
+        assert shell.returncode == 0, log.read_text()
+        assert "Completed" in log.read_text(), log.read_text()
+    finally:
+        # The server and serve.py keep running in the background, in the shell's session;
+        # background jobs of a script ignore SIGINT.
+        os.killpg(shell.pid, signal.SIGTERM)
+        time.sleep(5)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(shell.pid, signal.SIGKILL)
+
+
+def test_serve_py_waits_for_an_api_that_comes_up_late(project, tmp_path):
+    port = free_port()
+    env = {**project_env(), "PREFECT_HOME": str(tmp_path / "home"),
+           "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
+    serving = subprocess.Popen(["uv", "run", "--quiet", "python", "-c",
+                                "import serve; serve.wait_for_api(longest_wait=2); print('up')"],
+                               cwd=project, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        seen = ""
+        while "is not reachable yet" not in seen:  # it has tried, failed and is waiting
+            line = serving.stdout.readline()
+            assert line, seen
+            seen += line
+        assert f"Prefect API at http://127.0.0.1:{port}/api is not reachable yet" in seen, seen
+        (tmp_path / "server-home").mkdir()
+        with running_server(tmp_path / "server-home", port=port):
+            output, _ = serving.communicate(timeout=120)
+        assert serving.returncode == 0 and output.strip().endswith("up"), output
+    finally:
+        if serving.poll() is None:
+            os.killpg(serving.pid, signal.SIGKILL)

@@ -21,9 +21,10 @@ def server_env(home: Path, api_url: str | None = None) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(home: Path, timeout: float = 240) -> Iterator[str]:
-    """Start `prefect server start` on 127.0.0.1, yield its API URL, stop it."""
-    port = free_port()
+def running_server(home: Path, timeout: float = 240, port: int | None = None) -> Iterator[str]:
+    """Start `prefect server start` on 127.0.0.1 (a free port unless given), yield its API URL,
+    stop it."""
+    port = port or free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                "--port", str(port)]

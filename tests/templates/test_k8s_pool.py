@@ -544,7 +544,8 @@ def test_shared_parts_are_mirrored_unchanged():
     finally:
         sys.path.pop(0)
     template = REPO_ROOT / "templates" / "k8s_pool"
-    stale = [p for p, content in sync_shared_parts.expected_mirrors().items()
-             if template in p.parents and (not p.exists() or p.read_text() != content)]
+    stale = [p for p, (content, executable) in sync_shared_parts.expected_mirrors().items()
+             if template in p.parents and (not p.exists() or p.read_text() != content
+                                           or os.access(p, os.X_OK) != executable)]
     assert stale == []
     assert os.access(template / "project" / "scripts" / "install-worker.sh.jinja", os.X_OK)

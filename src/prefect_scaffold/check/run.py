@@ -21,6 +21,7 @@ from .job_variables import (
 )
 from .k8s_manifests import NOT_INSTALLED, check_base_job_manifest, check_manifest, is_manifest
 from .live import read_pools
+from .placeholders import check_placeholders
 from .prefect_yaml import check_models, check_pull, check_schedules
 from .report import Report
 from .resource_limits import (
@@ -96,6 +97,7 @@ def run_checks(path: Path, root: Path, pool_type: str | None, url: str | None) -
             report.checked.append(dockerfile)
         report.extend(findings)
     report.extend(check_consistency(project))
+    report.extend(check_placeholders(root, shown))
     if project.prefect_yaml:
         _once_per_anchor(report, *project.prefect_yaml)
     for script in scripts:
