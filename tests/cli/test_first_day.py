@@ -112,7 +112,7 @@ OWN_NAMES = {
 }
 
 
-OWN_NAMES["push_pool"] = OWN_NAMES["ecs_pool"]
+OWN_NAMES["push_pool"] = OWN_NAMES["gcp_pool"] = OWN_NAMES["azure_pool"] = OWN_NAMES["ecs_pool"]
 
 
 @pytest.mark.parametrize("template", [

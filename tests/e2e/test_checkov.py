@@ -17,9 +17,6 @@ from tests.templates.test_rendered_readmes import VARIANTS
 
 pytestmark = pytest.mark.e2e
 CHECKOV = "checkov==3.3.30"
-#: Templates whose owners have not yet fixed or suppressed their findings (strict: remove the
-#: name once they have).
-NOT_YET_CLEAN = {"ecs_pool", "push_pool"}
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +45,7 @@ def _ids(checks: list[dict]) -> list[str]:
     return sorted(f"{c['check_id']} {c['file_path']} {c['resource']}" for c in checks)
 
 
-@pytest.mark.parametrize("template", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="owner's findings pending"))
-    if name in NOT_YET_CLEAN else name for name in template_names()])
+@pytest.mark.parametrize("template", template_names())
 def test_no_unsuppressed_checkov_failure(results, template):
     assert results[template]["passed"], "checkov checked nothing"
     assert _ids(results[template]["failed"]) == []

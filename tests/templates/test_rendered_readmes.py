@@ -17,6 +17,8 @@ VARIANTS = {
     "k8s_pool": [{}, {"prefect_api": "self-hosted", "code_storage": "git"}],
     "push_pool": [{}, {"provider": "cloud-run"}, {"provider": "azure-container-instance"}],
     "ecs_pool": [{}, {"prefect_api": "cloud"}],
+    "gcp_pool": [{}, {"pool_type": "vertex-ai", "worker_runtime": "vm"}],
+    "azure_pool": [{}, {"prefect_api": "self-hosted", "code_storage": "git"}],
 }
 CASES = [(name, data) for name in template_names() for data in VARIANTS.get(name, [{}])]
 _ROW = re.compile(r"^\s*\|.*\|\s*$")
