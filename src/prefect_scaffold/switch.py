@@ -82,18 +82,11 @@ def answers_for(recorded: RecordedSource, to: str, data: dict[str, Any],
 
 
 def _decision_path(leaf: str) -> list[dict[str, object]]:
-    from .decision_tree import TREE, Question
-    from .recommend import recommend
+    """The tree's path to the new template (the first, where several lead there)."""
+    from .recommend import paths
 
-    def walk(node_id: str, answers: dict[str, bool]) -> dict[str, bool] | None:
-        node = TREE.node(node_id)
-        if not isinstance(node, Question):
-            return answers if node.id == leaf else None
-        return (walk(node.yes, {**answers, node.id: True})
-                or walk(node.no, {**answers, node.id: False}))
-
-    answers = walk(TREE.root, {})
-    return recommend(answers).as_answers() if answers is not None else []
+    found = next((path for path in paths() if path.template == leaf), None)
+    return found.as_answers() if found is not None else []
 
 
 def switch(project: Path, recorded: RecordedSource, to: str, answers: dict[str, Any], *,
