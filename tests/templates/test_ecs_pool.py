@@ -18,6 +18,7 @@ import yaml
 
 from prefect_scaffold.errors import InvalidAnswer
 from prefect_scaffold.registry import get_template
+from tests.helpers.scripts import assert_strict_scripts, without_tools
 from tests.helpers.projects import answers_for, render_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,20 +204,11 @@ def test_scripts_pass_shellcheck_and_fail_fast(rendered):
     for name in ("defaults", "cloud", "self-hosted-basic-auth", "existing-vpc"):
         scripts = sorted((rendered / name / "scripts").glob("*.sh"))
         assert {"deploy.sh", "destroy.sh"} <= {script.name for script in scripts}
-        result = subprocess.run([str(BIN / "shellcheck"), *map(str, scripts)], capture_output=True,
-                                text=True, check=False)
-        assert result.returncode == 0, result.stdout
-        for script in scripts:
-            assert "set -euo pipefail" in script.read_text()
-            assert script.stat().st_mode & 0o111
+        assert_strict_scripts(scripts)
 
 
 def test_deploy_script_says_which_tool_is_missing(rendered, tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "dirname").symlink_to("/usr/bin/dirname")
-    result = subprocess.run(["/bin/bash", str(rendered / "defaults" / "scripts" / "deploy.sh")],
-                            env={"PATH": str(bin_dir)}, capture_output=True, text=True, check=False)
+    result = without_tools(rendered / "defaults" / "scripts" / "deploy.sh", tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == "error: aws is not installed (see README.md, Deploy)"
 
