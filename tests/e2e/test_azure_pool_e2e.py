@@ -12,13 +12,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 from tests.helpers.azure_offline import az_parse, container_group_problems, dry_run_commands
 from tests.helpers.prefect_deploy import deploy, unknown_job_variables
-from tests.helpers.projects import project_env, run_in_project
+from tests.helpers.projects import new_project, run_in_project
 
 pytestmark = pytest.mark.e2e
 
@@ -31,15 +30,8 @@ def project(tmp_path_factory):
     """The issue's acceptance path (serverless, no cloud credentials, Azure), with Prefect Cloud
     answers so the scripts hold every command (the Key Vault ones too)."""
     destination = tmp_path_factory.mktemp("azure_pool") / "repo"
-    result = subprocess.run([sys.executable, "-m", "prefect_scaffold", "new", str(destination),
-                             "--containers", "--serverless", "--no-cloud-credentials",
-                             "--cloud", "azure", "--defaults", "--data", "prefect_api=cloud"],
-                            capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    sync = subprocess.run(["uv", "sync", "--quiet"], cwd=destination, env=project_env(),
-                          capture_output=True, text=True, check=False)
-    assert sync.returncode == 0, sync.stderr
-    return destination
+    return new_project(destination, "--containers", "--serverless", "--no-cloud-credentials",
+                       "--cloud", "azure", "--defaults", "--data", "prefect_api=cloud")
 
 
 @pytest.fixture(scope="module")

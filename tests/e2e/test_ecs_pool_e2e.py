@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import urllib.request
 
 import pytest
@@ -26,7 +24,7 @@ from tests.helpers.ecs_moto import (
     template_resources,
 )
 from tests.helpers.prefect_deploy import deploy, unknown_job_variables
-from tests.helpers.projects import project_env, render_template, run_in_project
+from tests.helpers.projects import new_project, render_template, run_in_project
 
 pytestmark = pytest.mark.e2e
 
@@ -36,23 +34,11 @@ NOT_IN_MOTO = {"EventsQueuePolicy"}
 
 
 @pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """The issue's acceptance command: containers, serverless, no cloud credentials, defaults."""
     destination = tmp_path_factory.mktemp("ecs_pool") / "repo"
-    result = subprocess.run([sys.executable, "-m", "prefect_scaffold", "new", str(destination),
-                             "--containers", "--serverless", "--no-cloud-credentials",
-                             "--defaults"], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    sync = subprocess.run(["uv", "sync", "--quiet"], cwd=destination, env=project_env(),
-                          capture_output=True, text=True, check=False)
-    assert sync.returncode == 0, sync.stderr
-    return destination
+    return new_project(destination, "--containers", "--serverless", "--no-cloud-credentials",
+                       "--defaults")
 
 
 @pytest.fixture(scope="module")

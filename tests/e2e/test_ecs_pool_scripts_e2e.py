@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers.ecs_moto import CREDENTIALS, REGION, client, moto_server
+from tests.helpers.ecs_moto import CREDENTIALS, REGION, client
 from tests.helpers.loopback import free_port, running
 from tests.helpers.prefect_deploy import without_build_steps
 from tests.helpers.prefect_server import server_env
-from tests.helpers.projects import project_env, render_template
+from tests.helpers.projects import project_env, render_template, sync_project
 from tests.helpers.recorded_commands import real, real_aws_cli, recorded_commands
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,12 +49,6 @@ def auth_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """Self-hosted with basic auth, the secret named by a partial ARN, an existing VPC (moto
     cannot delete a stack's own VPC: it deletes out of dependency order); build/push dropped."""
@@ -64,10 +58,7 @@ def project(tmp_path_factory):
     config = yaml.safe_load((path / "prefect.yaml").read_text())
     (path / "prefect.yaml").write_text(
         yaml.safe_dump(without_build_steps(config, "registry.example.com/flows:test")))
-    sync = subprocess.run(["uv", "sync", "--quiet"], cwd=path, env=project_env(),
-                          capture_output=True, text=True, check=False)
-    assert sync.returncode == 0, sync.stderr
-    return path
+    return sync_project(path)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import gcp_api
 from tests.helpers.prefect_deploy import deploy, unknown_job_variables
-from tests.helpers.projects import project_env, render_template, run_in_project
+from tests.helpers.projects import render_template, run_in_project, sync_project
 
 pytestmark = pytest.mark.e2e
 
@@ -126,9 +126,7 @@ def test_the_worker_builds_a_valid_google_api_request_for_each_run(
 
 
 def test_rendered_project_passes_its_own_tests_and_lints_clean(project):
-    sync = subprocess.run(["uv", "sync", "--quiet"], cwd=project, env=project_env(),
-                          capture_output=True, text=True, check=False, timeout=900)
-    assert sync.returncode == 0, sync.stderr
+    sync_project(project)
     result = run_in_project(project, "pytest", "-q")
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout

@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers.ecs_moto import CREDENTIALS, REGION, client, create_stack, moto_server
 from tests.helpers.prefect_deploy import prefect_cli
-from tests.helpers.projects import project_env, render_template
+from tests.helpers.projects import project_env, render_template, sync_project
 from tests.helpers.recorded_commands import real, real_aws_cli, recorded_commands
 
 pytestmark = pytest.mark.e2e
@@ -86,10 +86,7 @@ def without_default_vpc(endpoint: str) -> None:
 def project(tmp_path_factory):
     path = tmp_path_factory.mktemp("push-ecs") / "repo"
     render_template("push_pool", path, provider="ecs")
-    sync = subprocess.run(["uv", "sync", "--quiet"], cwd=path, env=project_env(),
-                          capture_output=True, text=True, check=False)
-    assert sync.returncode == 0, sync.stderr
-    return path
+    return sync_project(path)
 
 
 @pytest.fixture

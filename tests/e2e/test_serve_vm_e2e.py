@@ -7,14 +7,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
 from tests.helpers.loopback import free_port
 from tests.helpers.prefect_server import running_server
-from tests.helpers.projects import project_env, run_in_project
+from tests.helpers.projects import new_project, project_env, run_in_project
 
 pytestmark = pytest.mark.e2e
 
@@ -25,13 +24,8 @@ def project(tmp_path_factory):
     # A flow name of its own: the session's server also holds other templates' deployments of
     # the default flow, and re-applying a deployment by the same name would inherit their pull
     # steps and work pool.
-    subprocess.run([sys.executable, "-m", "prefect_scaffold", "new", str(destination),
-                    "--template", "serve_vm", "--defaults", "--data", "flow_name=served_etl"],
-                   check=True, capture_output=True)
-    sync = subprocess.run(["uv", "sync", "--quiet"], cwd=destination, env=project_env(),
-                          capture_output=True, text=True, check=False)
-    assert sync.returncode == 0, sync.stderr
-    return destination
+    return new_project(destination, "--template", "serve_vm", "--defaults", "--data",
+                       "flow_name=served_etl")
 
 
 def test_rendered_project_passes_its_own_tests(project):

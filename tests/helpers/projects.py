@@ -36,3 +36,21 @@ def run_in_project(project: Path, *command: str, timeout: float = 600,
     """Run `uv run <command>` in a rendered project (its own venv, created on first use)."""
     return subprocess.run(["uv", "run", "--quiet", *command], cwd=project, env=env or project_env(),
                           capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def sync_project(project: Path) -> Path:
+    """`uv sync` in a rendered project (its own venv), asserting it installs."""
+    sync = subprocess.run(["uv", "sync", "--quiet"], cwd=project, env=project_env(),
+                          capture_output=True, text=True, check=False, timeout=900)
+    assert sync.returncode == 0, sync.stderr
+    return project
+
+
+def new_project(destination: Path, *args: str) -> Path:
+    """`prefect-scaffold new DESTINATION ARGS...` as a user runs it (a process), then `uv sync`."""
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "prefect_scaffold", "new", str(destination),
+                             *args], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return sync_project(destination)
