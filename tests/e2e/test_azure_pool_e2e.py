@@ -29,7 +29,7 @@ IMAGE = "prefectmyflows.azurecr.io/my-flows:test"
 def project(tmp_path_factory):
     """The issue's acceptance path (serverless, no cloud credentials, Azure), with Prefect Cloud
     answers so the scripts hold every command (the Key Vault ones too)."""
-    destination = tmp_path_factory.mktemp("azure_pool") / "repo"
+    destination = tmp_path_factory.mktemp("azure_pool") / "my-flows"  # project_name follows it
     return new_project(destination, "--containers", "--serverless", "--no-cloud-credentials",
                        "--cloud", "azure", "--defaults", "--data", "prefect_api=cloud")
 
