@@ -18,9 +18,11 @@ ESCAPE = "{{{{ cycler.__init__.__globals__.os.system('touch {marker}') }}}}"
 
 def team_template(root: Path, question: dict, **settings) -> Path:
     (root / "project").mkdir(parents=True)
-    config = {"_subdirectory": "project", **settings, "project_name": question}
+    # Not `project_name`: `new` computes that one's default from the destination, so a payload
+    # there would never be evaluated at all.
+    config = {"_subdirectory": "project", **settings, "team_name": question}
     (root / "copier.yml").write_text(yaml.safe_dump(config))
-    (root / "project" / "README.md.jinja").write_text("# {{ project_name }}\n")
+    (root / "project" / "README.md.jinja").write_text("# {{ team_name }}\n")
     return root
 
 
@@ -34,7 +36,7 @@ def test_jinja_escaping_to_python_runs_nothing(cli, tmp_path, field):
     result = cli("new", tmp_path / "p", "--template-source", source, "--defaults", "--dry-run")
 
     assert not marker.exists()
-    assert_refused(result, "project_name", "cannot be evaluated")
+    assert_refused(result, "team_name", "cannot be evaluated")
 
 
 def test_the_escape_given_as_an_answer_is_plain_text(cli, tmp_path):
@@ -42,7 +44,7 @@ def test_the_escape_given_as_an_answer_is_plain_text(cli, tmp_path):
     marker = tmp_path / "pwned"
     source = team_template(tmp_path / "team", {"type": "str", "default": "x"})
     result = cli("new", tmp_path / "p", "--template-source", source, "--defaults", "--dry-run",
-                 "--data", f"project_name={ESCAPE.format(marker=marker)}")
+                 "--data", f"team_name={ESCAPE.format(marker=marker)}")
     assert not marker.exists()
     assert result.exit_code == 0, result.output
 
@@ -94,11 +96,11 @@ def test_a_trust_entry_for_another_place_grants_nothing(cli, tmp_path, monkeypat
 def test_a_default_that_would_exhaust_memory_is_refused(cli, tmp_path, expression):
     source = team_template(tmp_path / "team", {"type": "str", "default": expression})
     assert_refused(cli("new", tmp_path / "p", "--template-source", source, "--defaults",
-                       "--dry-run"), "project_name", "cannot be evaluated")
+                       "--dry-run"), "team_name", "cannot be evaluated")
 
 
 @pytest.mark.parametrize("expression", ["{{ 1 / 0 }}", "{{ 'a' + 1 }}", "{{ 1 | no_such }}"])
 def test_a_default_whose_jinja_fails_is_named_in_one_line(cli, tmp_path, expression):
     source = team_template(tmp_path / "team", {"type": "str", "default": expression})
     assert_refused(cli("new", tmp_path / "p", "--template-source", source, "--defaults",
-                       "--dry-run"), "template question project_name", "cannot be evaluated")
+                       "--dry-run"), "template question team_name", "cannot be evaluated")

@@ -134,7 +134,9 @@ def test_a_symlinked_folder_in_the_destination_is_refused_before_any_move(tmp_pa
 def _new(destination: Path, description: str, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "prefect_scaffold", "new", str(destination), "--template",
-         "serve_vm", "--defaults", "--data", f"description={description}", *extra],
+         "serve_vm", "--defaults", "--data", f"description={description}",
+         # what the library renders in `states`: no folder-derived name, no first commit
+         "--data", "project_name=my-flows", "--no-git", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

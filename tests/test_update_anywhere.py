@@ -56,8 +56,7 @@ def rendered_on_a(cli, tmp_path, monkeypatch) -> tuple[Path, Machine]:
     project = tmp_path / "project"
     result = cli("new", project, "--template", "serve_vm", "--defaults")
     assert result.exit_code == 0, result.output
-    git(project, "init", "-q")
-    commit_all(project, "rendered")
+    assert "git: initial commit" in result.stderr  # `new` made the repository
     flow = project / "flows" / "hello_etl.py"
     flow.write_text(flow.read_text().replace('source: str = "demo"', 'source: str = "warehouse"'))
     commit_all(project, "my edit")

@@ -135,7 +135,12 @@ def new(destination: Path, *, tree_answers: Mapping[str, Answer] | None = None,
     if path is not None and spec.question("decision_path"):
         collected["decision_path"] = path.as_answers()
     result = render(source, collected, destination, force=force, dry_run=dry_run, trust=trust)
-    outcome = None if dry_run else _start_history(result.destination, spec.name, git, work_tree)
+    outcome = None
+    if not dry_run:
+        from .staging import signals_held
+
+        with signals_held():  # the project is written: a signal now must not leave half a .git
+            outcome = _start_history(result.destination, spec.name, git, work_tree)
     return NewResult(template=spec.name, render=result, answers=collected, path=path,
                      assumed=assumed, git=outcome)
 

@@ -133,8 +133,9 @@ def signals_deferred() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold off Ctrl-C and SIGTERM while files move (milliseconds).
+def signals_held() -> Iterator[None]:
+    """Hold off Ctrl-C and SIGTERM while files move, or a new project's first commit is made
+    (milliseconds; child processes inherit the mask, so git is not cut off halfway either).
 
     If the block fails, they are delivered afterwards, once the rollback is done. If it succeeds,
     the render is complete: a signal that came meanwhile is dropped rather than reported as
@@ -155,7 +156,7 @@ def swap_in(staging: Path, destination: Path, answers_file: str) -> None:
     answers = staging / answers_file
     staged.sort(key=lambda p: p == answers)  # the answers file last
     _verify(staging, staged, destination)
-    with _signals_held():
+    with signals_held():
         if destination.is_dir() and not any(destination.iterdir()):
             destination.rmdir()
         if not destination.exists():

@@ -81,9 +81,11 @@ def cached(name: str, tag: str) -> Path | None:
 
 def store(name: str, source: Path, tag: str) -> Path:
     """Copy `source` (the files of template `name` at `tag`) into the cache; its stored path."""
-    if (folder := cached(name, tag)) is not None:
-        return folder
     folder = _folder(name, tag)
+    # A store killed between its rename and its cleanup leaves an empty building folder beside a
+    # whole version: clean that up too, not only half-built ones.
+    if cached(name, tag) is not None and not any(folder.parent.glob(f"{_BUILDING}*")):
+        return folder
     with _locked(folder.parent):
         for leftover in folder.parent.glob(f"{_BUILDING}*"):
             shutil.rmtree(leftover, ignore_errors=True)  # a store killed midway; we hold the lock
