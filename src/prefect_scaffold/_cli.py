@@ -27,6 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,  # answers may hold secrets
+    rich_markup_mode=None,  # plain click help: importing rich for it would triple --help's time
 )
 
 # The decision tree's questions as flags; one definition serves `new` and `recommend`, and a test

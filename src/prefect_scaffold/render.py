@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import yaml
 
 from .destination import check_destination, normalise
@@ -78,7 +77,8 @@ def _staged(source: TemplateSource, answers: dict[str, Any], destination: Path, 
 
 
 def _copy(source: TemplateSource, answers: dict[str, Any], staging: Path, trust: bool) -> None:
-    # imported here: copier is slow to import and only `new` and `update` need it
+    # imported here: copier (and jinja2) are slow to import and only `new` and `update` need them
+    import jinja2
     from copier import run_copy
     from copier.errors import CopierError, UnsafeTemplateError
 

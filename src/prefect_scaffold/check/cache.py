@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import tempfile
-from importlib import metadata
 from pathlib import Path
 
 from prefect_scaffold import __version__
@@ -37,6 +36,8 @@ def folder() -> Path:
 
 
 def versions() -> list[str]:
+    from importlib import metadata  # here: importing the package (and --help) stays fast
+
     found = [f"prefect-scaffold=={__version__}", f"format={FORMAT}"]
     for name in PACKAGES:
         try:
