@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers.azure_offline import az_parse, container_group_problems, dry_run_commands
 from tests.helpers.prefect_deploy import deploy, unknown_job_variables
-from tests.helpers.projects import new_project, run_in_project
+from tests.helpers.projects import assert_own_tests_and_lint_pass, new_project, run_in_project
 
 pytestmark = pytest.mark.e2e
 
@@ -143,8 +143,4 @@ def test_az_parse_tells_a_usage_error_from_a_missing_login(project, tmp_path):
 
 
 def test_rendered_project_passes_its_own_tests_and_lints_clean(project):
-    result = run_in_project(project, "pytest", "-q")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert " passed" in result.stdout
-    lint = run_in_project(project, "ruff", "check", ".")
-    assert lint.returncode == 0, lint.stdout
+    assert_own_tests_and_lint_pass(project)

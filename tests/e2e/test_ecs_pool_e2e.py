@@ -24,7 +24,12 @@ from tests.helpers.ecs_moto import (
     template_resources,
 )
 from tests.helpers.prefect_deploy import deploy, unknown_job_variables
-from tests.helpers.projects import new_project, render_template, run_in_project
+from tests.helpers.projects import (
+    assert_own_tests_and_lint_pass,
+    new_project,
+    render_template,
+    run_in_project,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -238,11 +243,7 @@ async def _submit(api_url: str, deployment_id, pool_name: str) -> str:
 
 
 def test_rendered_project_passes_its_own_tests_and_lints_clean(project):
-    result = run_in_project(project, "pytest", "-q")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert " passed" in result.stdout
-    lint = run_in_project(project, "ruff", "check", ".")
-    assert lint.returncode == 0, lint.stdout
+    assert_own_tests_and_lint_pass(project)
 
 
 def test_moto_server_is_local(moto):

@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import gcp_api
 from tests.helpers.prefect_deploy import deploy, unknown_job_variables
-from tests.helpers.projects import render_template, run_in_project, sync_project
+from tests.helpers.projects import assert_own_tests_and_lint_pass, render_template, sync_project
 
 pytestmark = pytest.mark.e2e
 
@@ -127,8 +127,4 @@ def test_the_worker_builds_a_valid_google_api_request_for_each_run(
 
 def test_rendered_project_passes_its_own_tests_and_lints_clean(project):
     sync_project(project)
-    result = run_in_project(project, "pytest", "-q")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert " passed" in result.stdout
-    lint = run_in_project(project, "ruff", "check", ".")
-    assert lint.returncode == 0, lint.stdout
+    assert_own_tests_and_lint_pass(project)

@@ -54,3 +54,12 @@ def new_project(destination: Path, *args: str) -> Path:
                              *args], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     return sync_project(destination)
+
+
+def assert_own_tests_and_lint_pass(project: Path) -> None:
+    """The rendered project's own pytest passes (and ran something) and its ruff is clean."""
+    result = run_in_project(project, "pytest", "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " passed" in result.stdout
+    lint = run_in_project(project, "ruff", "check", ".")
+    assert lint.returncode == 0, lint.stdout
