@@ -28,12 +28,7 @@ VERTEX = {"pool_type": "vertex-ai", "machine_type": "a2-highgpu-1g",
 
 @pytest.fixture(autouse=True)
 def _no_google_credentials(monkeypatch, tmp_path):
-    """prefect-gcp resolves application default credentials: a fake user file, never the network."""
-    adc = tmp_path / "adc.json"
-    adc.write_text(json.dumps({"type": "authorized_user", "client_id": "x", "client_secret": "y",
-                               "refresh_token": "z", "quota_project_id": "my-gcp-project"}))
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(adc))
-    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "my-gcp-project")
+    gcp_api.fake_google_credentials(monkeypatch, tmp_path)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,20 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+
+def fake_google_credentials(monkeypatch: Any, folder: Path) -> None:
+    """prefect-gcp resolves application default credentials: a fake user file, never the network.
+
+    GOOGLE_CLOUD_PROJECT too: without it google-auth asks the gcloud CLI for a project (seconds
+    per call, and a real configuration could leak in).
+    """
+    adc = folder / "adc.json"
+    adc.write_text(json.dumps({"type": "authorized_user", "client_id": "x", "client_secret": "y",
+                               "refresh_token": "z", "quota_project_id": "my-gcp-project"}))
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(adc))
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "my-gcp-project")
+
+
 #: Which REST method each worker type calls to start a flow run, and the document that defines it.
 CREATE_METHOD = {
     "cloud-run-v2": ("run.v2", "run.projects.locations.jobs.create"),

@@ -65,14 +65,7 @@ def recorded(rendered, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _no_google_credentials(monkeypatch, tmp_path):
-    """prefect-gcp resolves application default credentials: a fake user file, never the network."""
-    adc = tmp_path / "adc.json"
-    adc.write_text(json.dumps({"type": "authorized_user", "client_id": "x", "client_secret": "y",
-                               "refresh_token": "z", "quota_project_id": "my-gcp-project"}))
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(adc))
-    # Without it google-auth asks the gcloud CLI for a project: seconds per call, and a real
-    # configuration could leak in.
-    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "my-gcp-project")
+    gcp_api.fake_google_credentials(monkeypatch, tmp_path)
     monkeypatch.setenv("PREFECT_LOGGING_TO_API_ENABLED", "false")
 
 
