@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from prefect_scaffold.registry import get_template, templates_root
+from prefect_scaffold.catalog.registry import get_template, templates_root
 from tests.helpers.projects import render_template
 from tests.helpers.skips import NO_HYBRID_TWIN
 
