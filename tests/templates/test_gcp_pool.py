@@ -234,7 +234,7 @@ def test_worker_runs_always_on_with_healthcheck(recorded):
     assert {"--no-cpu-throttling", "--no-allow-unauthenticated"} <= set(deploy)
     assert deploy[deploy.index("--min-instances") + 1] == "1"
     assert deploy[deploy.index("--args") + 1].split(",") == [
-        "worker", "start", "--pool", "gcp-pool", "--type", "cloud-run-v2", "--with-healthcheck"]
+        "prefect", "worker", "start", "--pool", "gcp-pool", "--type", "cloud-run-v2", "--with-healthcheck"]
     assert deploy[deploy.index("--set-secrets") + 1] == "PREFECT_API_KEY=prefect-api-key:latest"
     assert "PREFECT_API_KEY" not in deploy[deploy.index("--set-env-vars") + 1]
     assert "europe-west4" in deploy and "acme-data-42" in deploy
