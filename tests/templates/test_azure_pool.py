@@ -143,9 +143,12 @@ def test_worker_role_grants_exactly_what_the_worker_calls(rendered):
 
 
 def _resources(commands: list[list[str]], project: Path, verbs: set[str]) -> set[tuple[str, ...]]:
-    """(kind, name) of what each az create/delete command touches."""
+    """(kind, name) of what each az create/delete and prefect command touches."""
     touched = set()
     for command in commands:
+        if command[:3] == ["uv", "run", "prefect"]:
+            touched |= _prefect_objects(command[3:], project, verbs)
+            continue
         if command[0] != "az":
             continue
         words = [w for w in command[1:] if not w.startswith("-")]
@@ -171,6 +174,17 @@ def _resources(commands: list[list[str]], project: Path, verbs: set[str]) -> set
     return touched
 
 
+def _prefect_objects(args: list[str], project: Path, verbs: set[str]) -> set[tuple[str, ...]]:
+    """The work pool and deployments a prefect command creates ("create") or deletes."""
+    words = [w for w in args if not w.startswith("-")]
+    if words == ["deploy"] and "create" in verbs:  # prefect deploy --all: prefect.yaml's
+        return {("deployment", f"{d['entrypoint'].rsplit(':', 1)[1].replace('_', '-')}/{d['name']}")
+                for d in load(project, "prefect.yaml")["deployments"]}
+    if words[:1] in (["work-pool"], ["deployment"]) and words[1] in verbs:
+        return {(words[0], words[2])}
+    return set()
+
+
 @pytest.mark.parametrize("name", ["defaults", "cloud-git"])
 def test_destroy_removes_exactly_what_deploy_creates(rendered, name):
     project = rendered / name
@@ -178,6 +192,8 @@ def test_destroy_removes_exactly_what_deploy_creates(rendered, name):
     deleted = _resources(dry_run(project, "destroy.sh"), project, {"delete"})
     assert created == deleted
     assert ("container", "aci-pool-worker") in created
+    # Deployments go with their pool: left behind, their schedules create runs no worker takes.
+    assert {("work-pool", "aci-pool"), ("deployment", "hello-etl/hello-etl")} <= created
     assert (("keyvault", "kv-myflows") in created) == (name == "cloud-git")
     assert {kind for kind, *_ in created} >= {"group", "acr", "identity", "role definition",
                                              "role assignment", "deployment group"}
