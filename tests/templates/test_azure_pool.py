@@ -16,6 +16,7 @@ import yaml
 
 from tests.helpers.azure_offline import container_group_problems, dry_run_commands
 from tests.helpers.cli import assert_refused
+from tests.helpers.lint import ruff_findings
 from tests.helpers.scripts import assert_strict_scripts, without_tools
 from tests.helpers.projects import render_template
 
@@ -257,6 +258,16 @@ def test_readme_takes_a_user_from_zero_to_a_completed_run(rendered):
                    "export PREFECT_API_KEY", "Key Vault", "Troubleshooting", "scripts/destroy.sh",
                    "federated-credential", "AcrPull", "`infra/worker.json`", "cloud-run-v2"):
         assert phrase in readme, phrase
+
+
+@pytest.mark.parametrize("data", [
+    {"work_pool_name": "azure-pool"}, {"work_pool_name": "sales-reports"},
+    {"work_pool_name": "p-int-azure"}, {"work_pool_name": "p" * 63, "project_name": "q" * 64},
+    {"resource_group": "r" * 90, "acr_name": "a" * 50}])
+def test_the_project_lints_clean_with_long_names(tmp_path, data):
+    """Names land in Python and shell files; the README promises a clean lint for any of them."""
+    render_template("azure_pool", tmp_path / "p", **data)
+    assert ruff_findings(tmp_path / "p") == ""
 
 
 def test_no_secret_value_is_ever_rendered(rendered):
