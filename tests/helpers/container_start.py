@@ -28,7 +28,7 @@ class Image:
     source: str = ""
 
 
-# PrefectHQ/prefect Dockerfile, final stage (read at commit 0235a561c4010cf001f1cbdd3fbd6fb216d11e3b):
+# PrefectHQ/prefect Dockerfile, final stage (read at commit 0235a561c4010cf0):
 # `ENTRYPOINT ["/usr/bin/tini", "-g", "--", "/opt/prefect/entrypoint.sh"]` and no CMD (setting
 # ENTRYPOINT resets the CMD of the python:slim base image).
 _PREFECT = Image(("/usr/bin/tini", "-g", "--", PREFECT_ENTRYPOINT_SCRIPT), (),

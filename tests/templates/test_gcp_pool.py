@@ -21,6 +21,7 @@ from tests.helpers import gcp_api
 from tests.helpers.gcloud_cli import gcloud_python, parse_failures, record
 from tests.helpers.scripts import assert_strict_scripts, without_tools
 from tests.helpers.projects import render_template
+from tests.helpers.readme_commands import readme_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -220,9 +221,11 @@ MISUSED = [
 
 
 @pytest.mark.skipif(gcloud_python() is None, reason="gcloud is not installed (google-cloud-cli)")
-def test_every_gcloud_command_in_the_scripts_parses_with_the_real_gcloud(recorded):
+def test_every_gcloud_command_in_the_scripts_parses_with_the_real_gcloud(recorded, rendered):
     commands = {tuple(c[1:]) for provision, teardown in recorded.values()
                 for c in provision + teardown if c[0] == "gcloud"}
+    # And the README's steps (CI identity, what teardown leaves), as a user pastes them.
+    commands |= {tuple(c[1:]) for name in COMBINATIONS for c in readme_commands(rendered / name)}
     assert len(commands) > 40
     failures = parse_failures([list(c) for c in sorted(commands) + MISUSED])
     assert set(failures) == {" ".join(c) for c in MISUSED}, failures
