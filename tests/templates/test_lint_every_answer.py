@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from prefect_scaffold.errors import InvalidAnswer
-from prefect_scaffold.registry import get_template, template_names
+from prefect_scaffold.catalog.registry import get_template, template_names
 from tests.helpers.lint import ruff_findings, shellcheck_findings
 from tests.helpers.projects import render_template
 
