@@ -102,6 +102,19 @@ def answers(draw: st.DrawFn, name: str) -> dict[str, Any]:
     return data
 
 
+def _render_valid(name: str, destination: Path, data: dict[str, Any]) -> None:
+    """Render with `data`, leaving out answers to questions the other answers skip."""
+    data = dict(data)
+    while True:
+        try:
+            render_template(name, destination, **data)
+            return
+        except InvalidAnswer as error:
+            if "only applies when" not in str(error) or error.field not in data:
+                raise
+            del data[error.field]
+
+
 @pytest.mark.parametrize("name", template_names())
 # A render takes a second or two: few examples per template (CI's derandomized profile draws the
 # same ones each run; local runs explore new ones), and no shrinking, which costs minutes here;
@@ -114,7 +127,7 @@ def test_every_valid_answer_renders_a_project_that_lints_clean(name, data):
     destination = Path(tempfile.mkdtemp()) / "p"
     try:
         try:
-            render_template(name, destination, **drawn)
+            _render_valid(name, destination, drawn)
         except InvalidAnswer:
             assume(False)  # a combination the template refuses: not this test's subject
         assert ruff_findings(destination) == ""
@@ -131,3 +144,27 @@ def test_the_linters_see_a_long_line_and_a_shell_mistake(tmp_path):
     (project / "bad.sh").write_text("#!/usr/bin/env bash\necho $1\n")
     assert "E501" in ruff_findings(project)
     assert "SC2086" in shellcheck_findings(project)
+
+
+#: Every name at the longest its validator allows (where a template asks it).
+LONGEST = {
+    "project_name": "q" * 64, "flow_name": "f" * 50, "work_pool_name": "p" * 63,
+    "work_queue_name": "w" * 63, "namespace": "n" * 63, "gcp_project": "g" * 30,
+    "artifact_repository": "r" * 63, "prefect_api_auth_string_secret": "s" * 255,
+    "resource_group": "r" * 90, "acr_name": "a" * 50, "key_vault_name": "k" * 24,
+    "ecs_cluster": "c" * 255, "git_token_secret_block": "t" * 63,
+    "image_registry": "registry.example.com:5000/team/" + "s" * 60,
+}
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_the_longest_names_render_a_project_that_lints_clean(name, tmp_path):
+    asked = {q.name for q in _questions(name)}
+    data = {key: value for key, value in LONGEST.items() if key in asked}
+    if "code_storage" in asked:
+        data["code_storage"] = "git"
+    if "prefect_api_auth_string_secret" in asked:
+        data["prefect_api"] = "self-hosted"
+    _render_valid(name, tmp_path / "p", data)
+    assert ruff_findings(tmp_path / "p") == ""
+    assert shellcheck_findings(tmp_path / "p") == ""
