@@ -16,6 +16,7 @@ import pytest
 from tests.helpers.azure_offline import az_parse, container_group_problems, dry_run_commands
 from tests.helpers.prefect_deploy import deploy, unknown_job_variables
 from tests.helpers.projects import assert_own_tests_and_lint_pass, new_project, run_in_project
+from tests.helpers.readme_commands import readme_commands
 
 pytestmark = pytest.mark.e2e
 
@@ -115,13 +116,14 @@ def test_every_az_command_in_the_scripts_parses(project, tmp_path):
                                 capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
         commands += [c[1:] for c in dry_run_commands(result.stdout) if c[0] == "az"]
+    # And the README's steps (the CI app registration, what destroy leaves), as pasted.
+    commands += [c[1:] for c in readme_commands(project)]
     assert len(commands) >= 25
     verdicts = dict(zip([" ".join(c) for c in commands],
                         az_parse(commands, project, tmp_path / "az"), strict=True))
-    failures = {c: out for c, (verdict, out) in verdicts.items() if verdict in ("usage", "other")}
+    failures = {c: out for c, (verdict, out) in verdicts.items() if verdict != "parsed"}
     assert failures == {}
-    unparseable = [c for c, (verdict, _) in verdicts.items() if verdict == "broken-cli"]
-    assert all(c.startswith("keyvault secret ") for c in unparseable), unparseable
+    assert any(c.startswith("keyvault secret set ") for c in verdicts)  # Debian's az can't load it
 
 
 @pytest.mark.usefixtures("az")

@@ -96,7 +96,7 @@ def az_parse(commands: list[list[str]], cwd: Path, config_dir: Path) -> list[tup
     az = Path(shutil.which("az") or "az")
     shebang = az.read_text(errors="ignore").split("\n", 1)[0] if az.is_file() else ""
     if not (shebang.startswith("#!") and "python" in shebang):
-        raise RuntimeError(f"{az} is not the Python az script (Debian's azure-cli) these tests use")
+        raise RuntimeError(f"{az} is not the Python az script (PyPI azure-cli) the tests use")
     # -I: not this folder on sys.path (or PYTHON* variables): only az's own packages.
     driver = Path(__file__).with_name("az_driver.py")
     result = subprocess.run([shebang[2:].strip(), "-I", str(driver)],
@@ -111,7 +111,7 @@ def _verdict(code: int, output: str) -> str:
     if "az login" in output or "DOCKER_COMMAND_ERROR" in output:
         return "parsed"
     # Debian's azure-cli 2.45 package lacks the Key Vault data-plane SDK (azure.keyvault.v7_0),
-    # so it cannot even load `az keyvault secret ...`; Microsoft's own packages can.
+    # so it cannot even load `az keyvault secret ...`; PyPI's azure-cli (what .ci/run installs) can.
     if "No module named 'azure.keyvault." in output:
         return "broken-cli"
     return "other"

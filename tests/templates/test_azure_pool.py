@@ -17,6 +17,7 @@ import yaml
 from tests.helpers.azure_offline import container_group_problems, dry_run_commands
 from tests.helpers.recorded_commands import locked_append
 from tests.helpers.cli import assert_refused
+from tests.helpers.lint import ruff_findings
 from tests.helpers.scripts import assert_strict_scripts, without_tools
 from tests.helpers.projects import render_template
 
@@ -144,9 +145,12 @@ def test_worker_role_grants_exactly_what_the_worker_calls(rendered):
 
 
 def _resources(commands: list[list[str]], project: Path, verbs: set[str]) -> set[tuple[str, ...]]:
-    """(kind, name) of what each az create/delete command touches."""
+    """(kind, name) of what each az create/delete and prefect command touches."""
     touched = set()
     for command in commands:
+        if command[:3] == ["uv", "run", "prefect"]:
+            touched |= _prefect_objects(command[3:], project, verbs)
+            continue
         if command[0] != "az":
             continue
         words = [w for w in command[1:] if not w.startswith("-")]
@@ -172,6 +176,17 @@ def _resources(commands: list[list[str]], project: Path, verbs: set[str]) -> set
     return touched
 
 
+def _prefect_objects(args: list[str], project: Path, verbs: set[str]) -> set[tuple[str, ...]]:
+    """The work pool and deployments a prefect command creates ("create") or deletes."""
+    words = [w for w in args if not w.startswith("-")]
+    if words == ["deploy"] and "create" in verbs:  # prefect deploy --all: prefect.yaml's
+        return {("deployment", f"{d['entrypoint'].rsplit(':', 1)[1].replace('_', '-')}/{d['name']}")
+                for d in load(project, "prefect.yaml")["deployments"]}
+    if words[:1] in (["work-pool"], ["deployment"]) and words[1] in verbs:
+        return {(words[0], words[2])}
+    return set()
+
+
 @pytest.mark.parametrize("name", ["defaults", "cloud-git"])
 def test_destroy_removes_exactly_what_deploy_creates(rendered, name):
     project = rendered / name
@@ -179,6 +194,8 @@ def test_destroy_removes_exactly_what_deploy_creates(rendered, name):
     deleted = _resources(dry_run(project, "destroy.sh"), project, {"delete"})
     assert created == deleted
     assert ("container", "aci-pool-worker") in created
+    # Deployments go with their pool: left behind, their schedules create runs no worker takes.
+    assert {("work-pool", "aci-pool"), ("deployment", "hello-etl/hello-etl")} <= created
     assert (("keyvault", "kv-myflows") in created) == (name == "cloud-git")
     assert {kind for kind, *_ in created} >= {"group", "acr", "identity", "role definition",
                                              "role assignment", "deployment group"}
@@ -242,6 +259,16 @@ def test_readme_takes_a_user_from_zero_to_a_completed_run(rendered):
                    "export PREFECT_API_KEY", "Key Vault", "Troubleshooting", "scripts/destroy.sh",
                    "federated-credential", "AcrPull", "`infra/worker.json`", "cloud-run-v2"):
         assert phrase in readme, phrase
+
+
+@pytest.mark.parametrize("data", [
+    {"work_pool_name": "azure-pool"}, {"work_pool_name": "sales-reports"},
+    {"work_pool_name": "p-int-azure"}, {"work_pool_name": "p" * 63, "project_name": "q" * 64},
+    {"resource_group": "r" * 90, "acr_name": "a" * 50}])
+def test_the_project_lints_clean_with_long_names(tmp_path, data):
+    """Names land in Python and shell files; the README promises a clean lint for any of them."""
+    render_template("azure_pool", tmp_path / "p", **data)
+    assert ruff_findings(tmp_path / "p") == ""
 
 
 def test_no_secret_value_is_ever_rendered(rendered):

@@ -21,6 +21,7 @@ from tests.helpers import gcp_api
 from tests.helpers.gcloud_cli import parse_failures, record
 from tests.helpers.scripts import assert_strict_scripts, without_tools
 from tests.helpers.projects import render_template
+from tests.helpers.readme_commands import readme_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -220,9 +221,11 @@ MISUSED = [
 
 
 @pytest.mark.usefixtures("gcloud")
-def test_every_gcloud_command_in_the_scripts_parses_with_the_real_gcloud(recorded):
+def test_every_gcloud_command_in_the_scripts_parses_with_the_real_gcloud(recorded, rendered):
     commands = {tuple(c[1:]) for provision, teardown in recorded.values()
                 for c in provision + teardown if c[0] == "gcloud"}
+    # And the README's steps (CI identity, what teardown leaves), as a user pastes them.
+    commands |= {tuple(c[1:]) for name in COMBINATIONS for c in readme_commands(rendered / name)}
     assert len(commands) > 40
     failures = parse_failures([list(c) for c in sorted(commands) + MISUSED])
     assert set(failures) == {" ".join(c) for c in MISUSED}, failures
@@ -234,7 +237,7 @@ def test_worker_runs_always_on_with_healthcheck(recorded):
     assert {"--no-cpu-throttling", "--no-allow-unauthenticated"} <= set(deploy)
     assert deploy[deploy.index("--min-instances") + 1] == "1"
     assert deploy[deploy.index("--args") + 1].split(",") == [
-        "worker", "start", "--pool", "gcp-pool", "--type", "cloud-run-v2", "--with-healthcheck"]
+        "prefect", "worker", "start", "--pool", "gcp-pool", "--type", "cloud-run-v2", "--with-healthcheck"]
     assert deploy[deploy.index("--set-secrets") + 1] == "PREFECT_API_KEY=prefect-api-key:latest"
     assert "PREFECT_API_KEY" not in deploy[deploy.index("--set-env-vars") + 1]
     assert "europe-west4" in deploy and "acme-data-42" in deploy

@@ -97,3 +97,37 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, key, value
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert key in result.stderr
     assert not destination.exists()
+
+
+@pytest.mark.parametrize("machine, accelerator, count, ok", [
+    # Accelerator-optimized machines come with a fixed number of GPUs/TPUs: exactly that many.
+    ("g2-standard-8", "NVIDIA_L4", 8, False), ("g2-standard-8", "NVIDIA_L4", 1, True),
+    ("g2-standard-24", "NVIDIA_L4", 2, True), ("g2-standard-96", "NVIDIA_L4", 4, False),
+    ("a2-highgpu-1g", "NVIDIA_TESLA_A100", 8, False), ("a2-highgpu-8g", "NVIDIA_TESLA_A100", 8, True),
+    ("a2-megagpu-16g", "NVIDIA_TESLA_A100", 16, True), ("a3-megagpu-8g", "NVIDIA_H100_MEGA_80GB", 4, False),
+    ("g4-standard-96", "NVIDIA_RTX_PRO_6000", 2, True), ("ct5lp-hightpu-4t", "TPU_V5_LITEPOD", 8, False),
+    ("cloud-tpu", "TPU_V3", 8, True),
+    # N1 machines take 1, 2 or 4 of these (8 V100), within a vCPU limit per count.
+    ("n1-standard-4", "NVIDIA_TESLA_T4", 16, False), ("n1-standard-4", "NVIDIA_TESLA_T4", 4, True),
+    ("n1-standard-4", "NVIDIA_TESLA_T4", 3, False), ("n1-standard-4", "NVIDIA_TESLA_V100", 8, True),
+    ("n1-standard-4", "NVIDIA_TESLA_P4", 8, False), ("n1-highmem-32", "NVIDIA_TESLA_V100", 1, False),
+    ("n1-highmem-32", "NVIDIA_TESLA_V100", 4, True)])
+def test_accelerator_counts_fit_the_machine_type(machine, accelerator, count, ok):
+    try:
+        answers_for("gcp_pool", pool_type="vertex-ai", machine_type=machine,
+                    accelerator_type=accelerator, accelerator_count=count)
+        accepted = True
+    except InvalidAnswer as error:
+        accepted = False
+        assert "accelerator_count" in str(error) and machine in str(error)
+    assert accepted == ok
+
+
+@pytest.mark.parametrize("machine, accelerator, count", [
+    ("g2-standard-8", "NVIDIA_L4", 1), ("g2-standard-48", "NVIDIA_L4", 4),
+    ("a2-highgpu-8g", "NVIDIA_TESLA_A100", 8), ("a4x-highgpu-4g", "NVIDIA_GB200", 4),
+    ("n1-standard-4", "NVIDIA_TESLA_T4", 1), ("n1-standard-64", "NVIDIA_TESLA_T4", 4)])
+def test_the_default_accelerator_count_is_the_machine_types(machine, accelerator, count):
+    answers = answers_for("gcp_pool", pool_type="vertex-ai", machine_type=machine,
+                          accelerator_type=accelerator)
+    assert answers["accelerator_count"] == count
