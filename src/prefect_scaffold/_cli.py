@@ -252,7 +252,8 @@ def new(
 
 @app.command("check")
 def check_command(
-    path: Annotated[Path, typer.Argument(help="The project directory (or its prefect.yaml).")]
+    path: Annotated[Path, typer.Argument(
+        help="The project folder, or its prefect.yaml of any name (prefect.yml, sub/deploy.yaml).")]
     = Path("."),
     json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
     pool_type: Annotated[Optional[str], typer.Option(  # noqa: UP045
@@ -265,6 +266,10 @@ def check_command(
     no_cache: Annotated[bool, typer.Option(
         "--no-cache", help="Check afresh instead of answering an unchanged project from the "
         "cache.")] = False,
+    root: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--root", help="The folder `prefect deploy` runs in, which entrypoints are relative to "
+        "(default: the current folder or git root when the entrypoints are there, else the "
+        "yaml's folder).")] = None,
 ) -> None:
     """Validate a Prefect project offline: prefect.yaml, flows, job variables, Helm values, ECS."""
     from .check import check
@@ -272,7 +277,7 @@ def check_command(
 
     def body() -> None:
         try:
-            report = check(path, pool_type=pool_type, api=api, cache=not no_cache)
+            report = check(path, pool_type=pool_type, api=api, cache=not no_cache, root=root)
         except (ScaffoldError, KeyboardInterrupt):
             raise
         except Exception as problem:  # exit 3: a crash must never read as findings (exit 1)
