@@ -40,6 +40,7 @@ from .source import (
     read_text,
 )
 from .steps import check_steps
+from .triggers import check_triggers
 
 
 def run_checks(path: Path, target: Target, pool_type: str | None, url: str | None) -> Report:
@@ -80,6 +81,7 @@ def run_checks(path: Path, target: Target, pool_type: str | None, url: str | Non
         report.extend(check_models(doc, file))
         report.extend(check_schedules(doc, file))
         report.extend(check_steps(doc, file))
+        report.extend(check_triggers(doc, file))
         report.extend(check_flows(doc, file, target.deploy_root))
         types, notes, inferred = pool_types(project, pool_type)
         templates = _templates(project)
