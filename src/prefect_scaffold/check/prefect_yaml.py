@@ -61,7 +61,9 @@ def check_models(doc: Document, file: str) -> list[Finding]:
         findings.append(Finding(file, doc.line(("version",)), "unknown-key", "warning",
                                 "top-level `version:` is ignored by Prefect 3 (set a deployment's "
                                 "`version:` instead, or delete it)"))
-    unknown(top, (), _field_names(PrefectYamlModel) | EXTRA_TOP_KEYS, "prefect.yaml")
+    # Any top-level key can hold YAML anchors the deployments use (`common: &pool ...`).
+    holders = {str(anchor[0]) for anchor in doc.aliases.values() if anchor}
+    unknown(top, (), _field_names(PrefectYamlModel) | EXTRA_TOP_KEYS | holders, "prefect.yaml")
     deployment_keys = _field_names(DeploymentConfig)
     for i, deployment in enumerate(deployments(data)):
         label = f"deployment {deployment.get('name') or i}"
