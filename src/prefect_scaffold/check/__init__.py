@@ -33,7 +33,7 @@ def check(path: Path, *, pool_type: str | None = None, api: bool = False,
     """
     from prefect_scaffold.errors import NothingToCheck
 
-    from .deploy_root import Target, choose_root, entrypoint_files, entrypoints, prefect_file
+    from .deploy_root import Target, choose_root, entrypoint_files, entrypoints, prefect_file, text
 
     path = Path(path)
     url = None
@@ -46,7 +46,7 @@ def check(path: Path, *, pool_type: str | None = None, api: bool = False,
     if root is not None and not Path(root).is_dir():
         raise NothingToCheck(Path(root), "--root is not a folder")
     folder, prefect = prefect_file(path)
-    flows = entrypoints(_parsed(prefect, folder))
+    flows = entrypoints(text(prefect, folder))
     deploy_root = choose_root(folder, flows, Path(root) if root is not None else None)
     target = Target(folder, prefect, deploy_root)
     cache_key = _cache.key(folder, str(folder), pool_type, deploy_root,
@@ -60,15 +60,3 @@ def check(path: Path, *, pool_type: str | None = None, api: bool = False,
         _cache.store(cache_key, report)
     return report
 
-
-def _parsed(prefect: Path | None, folder: Path) -> object:
-    """The prefect file's data, or None when there is none or it does not parse (run.py reports
-    that)."""
-    from .source import SourceError, load_yaml, read_text
-
-    if prefect is None:
-        return None
-    try:
-        return load_yaml(read_text(prefect, folder)).data
-    except SourceError:
-        return None

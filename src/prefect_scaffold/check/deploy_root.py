@@ -14,12 +14,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import is_inside
+from .files import MAX_FILE_BYTES, is_inside
 
 #: File names `check FOLDER` looks for, in order (`prefect deploy`'s default is the first).
 PREFECT_FILES = ("prefect.yaml", "prefect.yml")
 #: A YAML file that declares deployments is a prefect.yaml whatever its name.
 DEPLOYMENTS_KEY = re.compile(r"^deployments\s*:", re.MULTILINE)
+#: `entrypoint: path.py:flow` lines: enough to pick the deploy root without a YAML parser (the
+#: cached path must stay cheap); the checks themselves read the parsed file.
+ENTRYPOINT = re.compile(r"""^[\s-]*entrypoint\s*:\s*["']?([^"'\s#{}]+)""", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,6 @@ class Target:
 def prefect_file(path: Path) -> tuple[Path, Path | None]:
     """(project folder, prefect file) for `check PATH`: a folder and its prefect.yaml/.yml, or a
     YAML file named prefect* or declaring `deployments:`, or any other file and its folder."""
-    from .source import SourceError, read_text
-
     if path.is_dir():
         found = next((path / name for name in PREFECT_FILES
                       if (path / name).exists() or (path / name).is_symlink()), None)
@@ -44,11 +45,8 @@ def prefect_file(path: Path) -> tuple[Path, Path | None]:
     if path.suffix in (".yaml", ".yml"):
         if path.name.startswith("prefect"):
             return path.parent, path
-        try:
-            if DEPLOYMENTS_KEY.search(read_text(path, path.parent)):
-                return path.parent, path
-        except SourceError:
-            pass
+        if DEPLOYMENTS_KEY.search(text(path, path.parent)):
+            return path.parent, path
     return path.parent, next((path.parent / name for name in PREFECT_FILES
                               if (path.parent / name).exists()), None)
 
@@ -102,16 +100,21 @@ def choose_root(folder: Path, entrypoints: list[str], given: Path | None = None,
     return next(root for root in options if score[root] == best)
 
 
-def entrypoints(data: object) -> list[str]:
-    """The distinct plain entrypoints of a prefect.yaml's deployments (templated ones skipped)."""
-    from .prefect_yaml import deployments
+def text(path: Path | None, root: Path) -> str:
+    """A small file's text inside `root`, else "" (source.read_text, which reports why, is for
+    the checks; this one must not import a YAML parser)."""
+    try:
+        if path is None or not is_inside(path, root) or not path.is_file() \
+                or path.stat().st_size > MAX_FILE_BYTES:
+            return ""
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
 
-    found: list[str] = []
-    for deployment in deployments(data):
-        value = deployment.get("entrypoint")
-        if isinstance(value, str) and "{{" not in value and value not in found:
-            found.append(value)
-    return found
+
+def entrypoints(prefect_yaml: str) -> list[str]:
+    """The distinct entrypoints written in a prefect.yaml's text."""
+    return list(dict.fromkeys(ENTRYPOINT.findall(prefect_yaml)))
 
 
 def entrypoint_files(root: Path, entrypoints_: list[str]) -> list[Path]:
