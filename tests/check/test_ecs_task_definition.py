@@ -47,7 +47,6 @@ def test_invalid_fargate_pair(project: Project) -> None:
 
 
 def test_unknown_field_and_wrong_type_from_botocore_model(project: Project) -> None:
-    pytest.importorskip("botocore")
     text = _task_definition(networkMode="vpc", taskRole="x")
     root = project(ECS_YAML, **{"infra__task-definition.json": text})
     found = {f.line: f.message for f in check(root).findings if f.rule == "ecs-task-definition"}

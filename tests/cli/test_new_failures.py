@@ -13,6 +13,7 @@ import yaml
 
 from prefect_scaffold.limits import MAX_FILE_BYTES
 from tests.helpers.cli import assert_refused
+from tests.helpers.skips import AS_ROOT, NO_DEV_ZERO
 
 
 def new(cli, tmp_path, *args):
@@ -44,7 +45,7 @@ def test_a_huge_team_defaults_file_is_refused_unread(cli, tmp_path, monkeypatch)
             "prefect-scaffold.toml", "larger than")
 
 
-@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason=NO_DEV_ZERO)
 def test_an_endless_data_file_is_refused_not_read_until_memory_runs_out(cli, tmp_path):
     refused(new(cli, tmp_path, "--data-file", "/dev/zero"), tmp_path, "larger than")
 
@@ -104,7 +105,7 @@ def test_a_missing_file_url_source_is_one_line(cli, tmp_path):
                 "--defaults"), tmp_path, "--template-source")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+@pytest.mark.skipif(os.geteuid() == 0, reason=AS_ROOT)
 def test_a_destination_under_a_read_only_folder(cli, tmp_path):
     (tmp_path / "ro").mkdir(mode=0o555)
     assert_refused(cli("new", tmp_path / "ro" / "p", "--template", "serve_vm", "--defaults"),

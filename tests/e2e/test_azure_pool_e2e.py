@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 import subprocess
 
 import pytest
@@ -108,16 +106,9 @@ async def _job_configuration(api_url: str, deployment, deployed):
     return flow_run.id, config
 
 
-def _require_az() -> None:
-    if shutil.which("az") is None:
-        if os.environ.get("CI"):
-            pytest.fail("az is missing: .ci/run installs the azure-cli Debian package")
-        pytest.skip("az (Debian package azure-cli) is not installed")
-
-
+@pytest.mark.usefixtures("az")
 def test_every_az_command_in_the_scripts_parses(project, tmp_path):
     """Real az, logged out and offline: a usage error (exit 2) fails; 'az login' means it parsed."""
-    _require_az()
     commands = []
     for script in ("deploy.sh", "destroy.sh"):
         result = subprocess.run(["bash", f"scripts/{script}", "--dry-run"], cwd=project,
@@ -133,8 +124,8 @@ def test_every_az_command_in_the_scripts_parses(project, tmp_path):
     assert all(c.startswith("keyvault secret ") for c in unparseable), unparseable
 
 
+@pytest.mark.usefixtures("az")
 def test_az_parse_tells_a_usage_error_from_a_missing_login(project, tmp_path):
-    _require_az()
     verdicts = az_parse([["group", "create", "--name", "g", "--location", "eastus"],
                          ["group", "create", "--nmae", "g", "--location", "eastus"],
                          ["acr", "create", "--name", "abcde", "-g", "g", "--sku", "Basik"]],

@@ -12,6 +12,7 @@ import pytest
 
 from tests.helpers.prefect_deploy import deploy, prefect_cli, unknown_job_variables
 from tests.helpers.projects import project_env, render_template, run_in_project
+from tests.helpers.skips import NO_HYBRID_TWIN
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +35,7 @@ def test_deploys_to_the_hybrid_counterpart_with_known_job_variables(project, pre
 
     provider, path = project
     if provider not in HYBRID:
-        pytest.skip("modal:push has no hybrid worker type to deploy to")
+        pytest.skip(NO_HYBRID_TWIN)
     deployed = deploy(path, tmp_path, prefect_api, pool_type=HYBRID[provider])
     assert [d.name for d in deployed.deployments] == ["hello-etl"]
     assert unknown_job_variables(deployed) == {}

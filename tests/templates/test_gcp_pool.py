@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from tests.helpers import gcp_api
-from tests.helpers.gcloud_cli import gcloud_python, parse_failures, record
+from tests.helpers.gcloud_cli import parse_failures, record
 from tests.helpers.scripts import assert_strict_scripts, without_tools
 from tests.helpers.projects import render_template
 
@@ -219,7 +219,7 @@ MISUSED = [
 ]
 
 
-@pytest.mark.skipif(gcloud_python() is None, reason="gcloud is not installed (google-cloud-cli)")
+@pytest.mark.usefixtures("gcloud")
 def test_every_gcloud_command_in_the_scripts_parses_with_the_real_gcloud(recorded):
     commands = {tuple(c[1:]) for provision, teardown in recorded.values()
                 for c in provision + teardown if c[0] == "gcloud"}

@@ -28,6 +28,7 @@ from tests.helpers.k8s_job import (
     worker_job_manifest,
 )
 from tests.helpers.projects import render_template
+from tests.helpers.recorded_commands import locked_append
 
 ACCOUNT = "0b4d6d2e-6a3f-4c1e-9d7a-2f5e8c9b1a01"
 WORKSPACE = "7c1e2a3b-4d5e-4f60-8a9b-0c1d2e3f4a5b"
@@ -344,8 +345,7 @@ def test_install_script_passes_shellcheck(case):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-STUB = """#!/bin/sh
-printf '%s %s\\n' "$(basename "$0")" "$*" >> "$STUB_LOG"
+STUB = "#!/bin/sh\n" + locked_append('"$STUB_LOG"', """printf '%s %s\\n' "$(basename "$0")" "$*\"""") + """
 cat >> "$STUB_LOG.stdin"
 """
 

@@ -13,6 +13,7 @@ import yaml
 
 from prefect_scaffold.catalog.registry import get_template, templates_root
 from tests.helpers.projects import render_template
+from tests.helpers.skips import NO_HYBRID_TWIN
 
 PROVIDERS = ["ecs", "cloud-run", "azure-container-instance", "modal"]
 #: push pool type -> the hybrid worker type whose job variables it uses (modal has none)
@@ -92,7 +93,7 @@ def test_job_variables_are_named_as_the_hybrid_worker_names_them(project):
     """Offline check against prefect's bundled worker metadata (e2e checks a real server)."""
     provider, path = project
     if provider not in HYBRID:
-        pytest.skip("modal:push has no hybrid counterpart")
+        pytest.skip(NO_HYBRID_TWIN)
     import jsonschema
 
     variables = worker_metadata()[HYBRID[provider]]["variables"]

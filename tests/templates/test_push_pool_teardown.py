@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -158,7 +157,7 @@ def test_teardown_uses_the_provisioners_own_names(cloud_run, tmp_path):
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(not shutil.which("gcloud"), reason="the Google Cloud CLI is not installed")
+@pytest.mark.usefixtures("gcloud")
 def test_every_gcloud_call_parses_with_the_real_cli(cloud_run, tmp_path):
     """gcloud's own argument parser accepts every call the scripts make (without a login
     they fail with exit 1; a usage error is exit 2)."""
@@ -221,8 +220,7 @@ def test_azure_teardown_deletes_each_kind_provisioning_creates(tmp_path):
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(not shutil.which("az"), reason="the Azure CLI is not installed (optional: "
-                    "apt-get install azure-cli)")
+@pytest.mark.usefixtures("az")
 def test_every_az_call_parses_with_the_real_cli(tmp_path):
     """az's own parser accepts every teardown call (without a login: exit 1; usage error: 2)."""
     project = tmp_path / "aci"

@@ -1,0 +1,70 @@
+"""When a test may skip: anywhere for a platform fact; for a missing tool, never in CI.
+
+.ci/run installs every real tool and data file the tests use (or this kind of machine has it), so in
+CI (CI set) a missing one is a broken install step, not a reason to pass without running: there
+`unavailable` fails the test. What may still skip in CI are facts of the platform, each listed in
+PLATFORM_FACTS with its reason. Its pytest_sessionfinish (a hook of tests/conftest.py) prints the
+skip count by reason, and in CI a skip with any other reason fails the session, so a new silent
+skip cannot land.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import NoReturn
+
+import pytest
+
+IN_CI = bool(os.environ.get("CI"))
+
+AS_ROOT = "root can write anywhere"
+NOT_ROOT = "giving a file to another user needs root"
+NO_DEV_ZERO = "needs /dev/zero"
+NO_HYBRID_TWIN = "modal:push has no hybrid worker type"
+HELM_LINUX_X86_64 = "the only helm binary on PyPI is for linux x86-64"
+
+#: The reasons a test may skip in CI, with why that is a fact of the platform and not a gap.
+PLATFORM_FACTS = {
+    AS_ROOT: "CI runs as root; the non-root refusal is tested on developers' machines",
+    NOT_ROOT: "a developer's machine without root; CI (root) runs it",
+    NO_DEV_ZERO: "a platform without /dev/zero; Linux CI runs it",
+    NO_HYBRID_TWIN: "Modal's push pool has no hybrid worker type to check its variables against",
+    HELM_LINUX_X86_64: "a CI machine of another architecture; x86-64 CI runs it",
+}
+
+
+def unavailable(what: str) -> NoReturn:
+    """Skip for the missing tool or file `what`, or in CI fail: .ci/run should have provided it."""
+    if IN_CI:
+        pytest.fail(f"{what}, and in CI every real-tool test must run (.ci/run installs the "
+                    "tools; ../shared is beside the clone)", pytrace=False)
+    pytest.skip(what)
+
+
+def _skip_reasons(config: pytest.Config) -> Counter[str]:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []  # test and collection reports
+    return Counter(
+        (r.longrepr[2] if isinstance(r.longrepr, tuple) else str(r.longrepr))
+        .removeprefix("Skipped: ") for r in skipped)
+
+
+def _not_platform_facts(reasons: Counter[str]) -> list[str]:
+    return sorted(set(reasons) - set(PLATFORM_FACTS)) if IN_CI else []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _not_platform_facts(_skip_reasons(session.config)):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
+                            config: pytest.Config) -> None:
+    reasons = _skip_reasons(config)
+    terminalreporter.write_sep("-", f"{sum(reasons.values())} skipped")
+    for reason, count in sorted(reasons.items()):
+        terminalreporter.write_line(f"{count:4} {reason}")
+    if unexpected := _not_platform_facts(reasons):
+        terminalreporter.write_line("CI may skip only for platform facts (tests/helpers/skips.py); "
+                                    f"these skips are not: {unexpected}", red=True)
