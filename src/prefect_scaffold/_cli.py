@@ -253,7 +253,8 @@ def new(
 
 @app.command("check")
 def check_command(
-    path: Annotated[Path, typer.Argument(help="The project directory (or its prefect.yaml).")]
+    path: Annotated[Path, typer.Argument(
+        help="The project folder, or its prefect.yaml of any name (prefect.yml, sub/deploy.yaml).")]
     = Path("."),
     json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
     pool_type: Annotated[Optional[str], typer.Option(  # noqa: UP045
@@ -266,14 +267,29 @@ def check_command(
     no_cache: Annotated[bool, typer.Option(
         "--no-cache", help="Check afresh instead of answering an unchanged project from the "
         "cache.")] = False,
+    root: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--root", help="The folder `prefect deploy` runs in, which entrypoints are relative to "
+        "(default: the current folder or git root when the entrypoints are there, else the "
+        "yaml's folder).")] = None,
+    fix: Annotated[bool, typer.Option(
+        "--fix", help="Show safe mechanical fixes of prefect.yaml as a diff (Prefect 2 names, "
+        "legacy schedule, interval units, one-candidate typos).")] = False,
+    write: Annotated[bool, typer.Option(
+        "--write", help="With --fix: write the fixes into the file.")] = False,
 ) -> None:
     """Validate a Prefect project offline: prefect.yaml, flows, job variables, Helm values, ECS."""
     from .check import check
-    from .errors import EXIT_FINDINGS, CheckCrashed
+    from .errors import EXIT_FINDINGS, CheckCrashed, InvalidAnswer
 
     def body() -> None:
+        if write and not fix:
+            raise InvalidAnswer("--write", True, "only with --fix (it writes what --fix shows)",
+                                source="")
+        if fix:
+            _fix(path, write)
+            return
         try:
-            report = check(path, pool_type=pool_type, api=api, cache=not no_cache)
+            report = check(path, pool_type=pool_type, api=api, cache=not no_cache, root=root)
         except (ScaffoldError, KeyboardInterrupt):
             raise
         except Exception as problem:  # exit 3: a crash must never read as findings (exit 1)
@@ -288,6 +304,25 @@ def check_command(
             raise typer.Exit(EXIT_FINDINGS)
 
     _run(body)
+
+
+def _fix(path: Path, write: bool) -> None:
+    """`check --fix [--write]`: the diff on stdout (or the file rewritten), each fix on stderr."""
+    from .check.fix import fix_file
+
+    result = fix_file(path)
+    for change in result.changes:
+        _console.info(f"{result.file}:{change.line}: fix: {change.what}")
+    for refusal in result.refused:
+        _console.info(f"{result.file}: not fixed: {refusal}")
+    if not result.changes:
+        _console.info("nothing to fix")
+    elif write:
+        result.write()
+        _console.info(f"{len(result.changes)} fix(es) written to {result.file}")
+    else:
+        _console.data(result.diff().rstrip("\n"))
+        _console.info(f"{len(result.changes)} fix(es) shown; add --write to apply them")
 
 
 @app.command("update")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.check.conftest import PREFECT_YAML, Project, check, only, yaml_line
 
 
@@ -49,3 +51,130 @@ def test_empty_schedule_in_schedules_is_rejected(project: Project) -> None:
     root = project(PREFECT_YAML.replace('      - cron: "0 6 * * *"\n        timezone: UTC',
                                         "      - {}"))
     assert "exactly one of" in only(check(root, pool_type="kubernetes"), "schedule").message
+
+
+FLOW_TWO = """
+from prefect import flow
+
+
+@flow
+def etl(source: str = "demo", limit: int = 10) -> int:
+    return limit
+
+
+@flow
+def load(source: str = "demo") -> str:
+    return source
+"""
+
+
+def _judge(root) -> str:
+    """What Prefect printed loading the project's prefect.yaml (empty when it took it whole)."""
+    from tests.check.prefect_judge import prefect_loads
+
+    return prefect_loads(root / "prefect.yaml")[1]
+
+
+def test_empty_legacy_schedule_list_rejects_the_whole_file(project: Project) -> None:
+    root = project(PREFECT_YAML.replace("    schedules:", "    schedule: []\n    schedules:"))
+    assert "Invalid fields in deployments" in _judge(root)
+    finding = only(check(root, pool_type="kubernetes"), "schedule")
+    assert finding.severity == "error" and finding.line == yaml_line(root, "schedule: []")
+    assert "Invalid fields in deployments: schedule" in finding.message
+
+
+def test_type_under_work_pool_is_only_a_warning(project: Project) -> None:
+    root = project(PREFECT_YAML.replace("      name: k8s\n", "      name: k8s\n      type: "
+                                        "kubernetes\n"))
+    configs, said = __import__("tests.check.prefect_judge", fromlist=["x"]).prefect_loads(
+        root / "prefect.yaml")
+    assert "type" not in configs[0]["work_pool"] and "Skipping" not in said  # dropped, quietly
+    finding = only(check(root, pool_type="kubernetes"), "unknown-key")
+    assert finding.severity == "warning" and finding.line == yaml_line(root, "type: kubernetes")
+
+
+def test_invalid_collision_strategy(project: Project) -> None:
+    from prefect.client.schemas.objects import ConcurrencyOptions
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):  # what RunnerDeployment builds from the section
+        ConcurrencyOptions(collision_strategy="CANCEL")
+    root = project(PREFECT_YAML.replace("    work_pool:", "    concurrency_limit:\n      limit: 1\n"
+                                        "      collision_strategy: CANCEL\n    work_pool:"))
+    finding = only(check(root, pool_type="kubernetes"), "concurrency")
+    assert finding.line == yaml_line(root, "collision_strategy: CANCEL")
+    assert "ENQUEUE" in finding.message and "CANCEL_NEW" in finding.message
+    root.joinpath("prefect.yaml").write_text(root.joinpath("prefect.yaml").read_text().replace(
+        "CANCEL", "CANCEL_NEW"))
+    assert check(root, pool_type="kubernetes").errors == 0
+
+
+def test_job_variable_against_the_template_enum(project: Project) -> None:
+    root = project(PREFECT_YAML.replace("namespace: prefect", "image_pull_policy: Allways"))
+    finding = only(check(root, pool_type="kubernetes"), "job-variables")
+    assert finding.severity == "error" and "'IfNotPresent', 'Always', 'Never'" in finding.message
+    # Unknown pool type: the value is wrong for every worker type that has the variable.
+    unknown = project(PREFECT_YAML.replace("namespace: prefect", "image_pull_policy: Allways")
+                      .replace("name: k8s", "name: main"))
+    findings = [f for f in check(unknown).findings if f.rule == "job-variables"
+                and f.severity == "warning"]
+    assert len(findings) == 1 and "for every work pool type" in findings[0].message
+
+
+def test_duplicate_deployment_names(project: Project) -> None:
+    second = PREFECT_YAML[PREFECT_YAML.index("  - name: etl"):]
+    root = project(PREFECT_YAML + second)
+    finding = only(check(root, pool_type="kubernetes"), "deployment-name")
+    names = [i for i, line in enumerate((root / "prefect.yaml").read_text().splitlines(), 1)
+             if line == "  - name: etl"]
+    assert finding.line == names[1] and f"first on line {names[0]}" in finding.message
+    # Another flow may reuse the name: deployments are named per flow.
+    other = second.replace("flows/etl.py:etl", "flows/etl.py:load")
+    root = project(PREFECT_YAML + other, **{"flows__etl.py": FLOW_TWO})
+    assert not [f for f in check(root, pool_type="kubernetes").findings if f.severity != "info"]
+
+
+def test_pushed_image_never_pulled(project: Project) -> None:
+    yaml = PREFECT_YAML.replace("pull:", "push:\n  - prefect_docker.deployments.steps."
+                                "push_docker_image:\n      image_name: ghcr.io/acme/demo\n"
+                                "      tag: \"{{ get-commit.stdout }}\"\npull:")
+    root = project(yaml.replace("namespace: prefect", "image_pull_policy: Never"))
+    finding = only(check(root, pool_type="kubernetes"), "image-pull-policy")
+    assert finding.severity == "warning" and finding.line == yaml_line(root, "Never")
+    root = project(yaml.replace("namespace: prefect", "image_pull_policy: IfNotPresent"))
+    assert not [f for f in check(root, pool_type="kubernetes").findings if f.severity != "info"]
+
+
+def test_docker_network_is_network_mode(project: Project) -> None:
+    from prefect_docker.worker import DockerWorkerJobConfiguration
+
+    assert "network" not in DockerWorkerJobConfiguration.model_fields  # the worker drops it
+    root = project(PREFECT_YAML.replace("namespace: prefect", "network: host")
+                   .replace("name: k8s", "name: local-docker"))
+    finding = only(check(root, pool_type="docker"), "job-variables")
+    assert "did you mean 'network_mode' or 'networks'?" in finding.message
+
+
+def test_unknown_trigger_keys_and_invalid_triggers(project: Project) -> None:
+    from prefect.cli.deploy._triggers import DeploymentTriggerAdapter
+
+    trigger = {"name": "t", "match": {"prefect.resource.id": "x"}, "expects": ["x.done"]}
+    assert "expects" not in DeploymentTriggerAdapter.validate_python(trigger).model_dump()
+    root = project(PREFECT_YAML.replace("    work_pool:", "    triggers:\n      - match:\n"
+                                        "          prefect.resource.id: x\n"
+                                        "        expects: [x.done]\n    work_pool:"))
+    finding = only(check(root, pool_type="kubernetes"), "trigger")
+    assert finding.line == yaml_line(root, "expects:") and "did you mean 'expect'?" in \
+        finding.message
+    root = project(PREFECT_YAML.replace("    work_pool:", "    triggers:\n      - type: event\n"
+                                        "        posture: Sideways\n    work_pool:"))
+    finding = only(check(root, pool_type="kubernetes"), "trigger")
+    assert finding.line == yaml_line(root, "posture: Sideways")
+
+
+def test_job_variable_no_worker_type_has(project: Project) -> None:
+    root = project(PREFECT_YAML.replace("namespace: prefect", "namespce: prefect")
+                   .replace("name: k8s", "name: main"))
+    finding = next(f for f in check(root).findings if "namespce" in f.message)
+    assert finding.severity == "warning" and "not a job variable of any work pool type" in \
+        finding.message

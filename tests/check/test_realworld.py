@@ -87,3 +87,21 @@ def test_seeded_mistakes_are_caught(path: Path, tmp_path: Path) -> None:
     assert len(found) == len(set(found)), "a mistake reported more than once"
     assert [f for f in found if f.severity == "error" and f not in seeded] == [], \
         "errors beyond the seeded mistakes"
+
+
+#: Findings that mean `prefect deploy` cannot read the file at all.
+FILE_VOIDING = {"syntax", "prefect-model"}
+
+
+@pytest.mark.parametrize("path", REALWORLD, ids=[p.stem for p in REALWORLD])
+def test_prefect_itself_agrees_on_which_files_it_skips(path: Path) -> None:
+    """Prefect 3.9's loader is the judge: it skips a file exactly when we expect a file-voiding
+    error (a schedule error may void it too, or only fail at deploy time)."""
+    from tests.check.prefect_judge import prefect_loads
+
+    _, said = prefect_loads(path)
+    rules = {e.rule for e in expectations(path, "expect") if e.severity == "error"}
+    if "Skipping" in said or "Unable to" in said:
+        assert rules & (FILE_VOIDING | {"schedule"}), said
+    else:
+        assert not rules & FILE_VOIDING

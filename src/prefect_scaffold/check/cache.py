@@ -26,7 +26,7 @@ PACKAGES = ("prefect", "prefect-kubernetes", "prefect-aws", "prefect-docker", "p
             "prefect-azure", "kubernetes-validate", "botocore", "jsonschema")
 SUFFIXES = (".yaml", ".yml", ".json", ".sh", ".py", ".toml", ".cfg", ".txt", ".dockerfile",
             ".Dockerfile")
-FORMAT = 1  #: bump when the stored shape changes
+FORMAT = 2  #: bump when the stored shape changes
 
 
 def folder() -> Path:
@@ -47,23 +47,34 @@ def versions() -> list[str]:
     return found
 
 
-def key(root: Path, shown: str, pool_type: str | None) -> str | None:
-    """The cache key of `check` on `root` (shown in findings as `shown`); None when the project
-    has more files than `check` walks (a change past the cap would go unnoticed)."""
+def key(root: Path, shown: str, pool_type: str | None, deploy_root: Path | None = None,
+        outside: list[Path] | None = None) -> str | None:
+    """The cache key of `check` on `root` (shown in findings as `shown`) with entrypoints resolved
+    from `deploy_root`, whose entrypoint files `outside` the project are hashed too; None when the
+    project has more files than `check` walks (a change past the cap would go unnoticed)."""
     inputs = _inputs(root)
     if inputs is None:
         return None
     digest = hashlib.sha256()
-    for part in [*versions(), shown, pool_type or ""]:
+    for part in [*versions(), shown, pool_type or "", str(deploy_root or root)]:
         digest.update(part.encode() + b"\0")
+    anchor = (deploy_root or root).resolve()
+    for file in outside or []:
+        if file.resolve().is_relative_to(root.resolve()):
+            continue  # hashed with the project's files
+        digest.update(str(file.resolve().relative_to(anchor)).encode() + b"\0")
+        digest.update(hashlib.sha256(_content(file)).digest())
     for file in sorted(inputs):
-        try:
-            content = file.read_bytes() if file.stat().st_size <= MAX_FILE_BYTES else b"(large)"
-        except OSError:
-            content = b"(unreadable)"
         digest.update(str(file.relative_to(root)).encode() + b"\0")
-        digest.update(hashlib.sha256(content).digest())
+        digest.update(hashlib.sha256(_content(file)).digest())
     return digest.hexdigest()
+
+
+def _content(file: Path) -> bytes:
+    try:
+        return file.read_bytes() if file.stat().st_size <= MAX_FILE_BYTES else b"(large)"
+    except OSError:
+        return b"(unreadable)"
 
 
 def _inputs(root: Path) -> list[Path] | None:
@@ -76,7 +87,8 @@ def _inputs(root: Path) -> list[Path] | None:
 def load(cache_key: str) -> Report | None:
     try:
         stored = json.loads((folder() / f"{cache_key}.json").read_text(encoding="utf-8"))
-        return Report([Finding(**f) for f in stored["findings"]], list(stored["checked"]))
+        return Report([Finding(**f) for f in stored["findings"]], list(stored["checked"]),
+                      str(stored["deploy_root"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None  # absent, or written by another version: check afresh
 

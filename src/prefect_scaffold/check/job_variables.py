@@ -110,6 +110,7 @@ def check_job_variables(doc: Document, file: str, pool_types: dict[str, str],
         template = templates.get(str(name)) or (default_template(pool_type) if pool_type else None)
         severity: Severity = "warning" if str(name) in inferred and str(name) not in templates \
             else "error"
+        findings += _never_pulled(doc, file, i, deployment, job_variables)
         if template is None:
             known = all_variables()
             for key in job_variables if known else ():
@@ -119,6 +120,11 @@ def check_job_variables(doc: Document, file: str, pool_types: dict[str, str],
                         f"{key!r} is not a job variable of any work pool type Prefect knows"
                         f"{did_you_mean(str(key), known)}; the type of pool {name!r} is "
                         f"unknown, pass --pool-type {name}=TYPE to check exactly"))
+                elif problem := _invalid_for_every_type(key, job_variables[key]):
+                    findings.append(Finding(
+                        file, doc.line((*path, key)), "job-variables", "warning",
+                        f"job variable {key}: {problem} (for every work pool type that has "
+                        f"{key!r}; the type of pool {name!r} is unknown)"))
             if job_variables and str(name) not in unchecked:
                 unchecked.append(str(name))
             continue
@@ -128,7 +134,7 @@ def check_job_variables(doc: Document, file: str, pool_types: dict[str, str],
                 findings.append(Finding(
                     file, doc.line((*path, key)), "job-variables", severity,
                     f"{key!r} is not a variable of work pool {name!r} ({template.source})"
-                    f"{did_you_mean(str(key), properties)}"))
+                    f"{_hint(str(key), properties)}"))
             elif not is_template_string(value) and not _contains_template(value):
                 problem = _schema_problem(value, properties[key], template.variables)
                 if problem:
@@ -150,6 +156,48 @@ def check_job_variables(doc: Document, file: str, pool_types: dict[str, str],
                                 "--pool-type NAME=TYPE, or keep the base job template or Helm "
                                 "values in the project)"))
     return findings
+
+
+#: Variables people write for another one: Docker's `network` is `network_mode` (host,
+#: bridge) or `networks` (names to attach) in the docker worker (prefect_docker/worker.py).
+CONFUSED = {"network": ("network_mode", "networks")}
+
+
+def _hint(key: str, properties: dict[str, Any]) -> str:
+    meant = [name for name in CONFUSED.get(key, ()) if name in properties]
+    if meant:
+        return f" (did you mean {' or '.join(map(repr, meant))}?)"
+    return did_you_mean(key, properties)
+
+
+def _invalid_for_every_type(key: str, value: Any) -> str | None:
+    """The schema problem of `value` when every known worker type that has `key` rejects it."""
+    from .pool_inference import worker_templates
+
+    if is_template_string(value) or _contains_template(value):
+        return None
+    problems = [_schema_problem(value, variables["properties"][key], variables)
+                for variables in worker_templates().values() if key in variables["properties"]]
+    return problems[0] if problems and all(problems) else None
+
+
+def _never_pulled(doc: Document, file: str, index: int, deployment: dict[str, Any],
+                  job_variables: dict[str, Any]) -> list[Finding]:
+    """`image_pull_policy: Never` with an image this project pushes: the node never pulls the
+    new tag, so runs fail with ErrImageNeverPull (Kubernetes) or "No such image"."""
+    if job_variables.get("image_pull_policy") != "Never":
+        return []
+    push = deployment["push"] if "push" in deployment else (
+        doc.data.get("push") if isinstance(doc.data, dict) else None)
+    steps = push if isinstance(push, list) else [push] if isinstance(push, dict) else []
+    if not any(isinstance(step, dict) and any("push_docker_image" in str(name) for name in step)
+               for step in steps):
+        return []
+    path = ("deployments", index, "work_pool", "job_variables", "image_pull_policy")
+    return [Finding(file, doc.line(path), "image-pull-policy", "warning",
+                    "image_pull_policy: Never with an image this project pushes to a registry: "
+                    "nodes never pull the pushed tag, so runs fail unless it is already on the "
+                    "node; use IfNotPresent (or Always for a reused tag)")]
 
 
 def _contains_template(value: Any) -> bool:

@@ -61,6 +61,17 @@ def all_variables() -> frozenset[str]:
     return frozenset().union(*worker_variables().values())
 
 
+def _name_hint(name: str) -> str | None:
+    return next((kind for pattern, kind in NAME_HINTS if pattern.search(name.lower())), None)
+
+
+def _confused(key: str, variables: frozenset[str]) -> bool:
+    """Whether `key` is a known misnaming of one of `variables` (job_variables.CONFUSED)."""
+    from .job_variables import CONFUSED
+
+    return any(meant in variables for meant in CONFUSED.get(key, ()))
+
+
 def infer_type(name: str, job_variables: Any) -> tuple[str, str] | None:
     """(type, why) for a pool from its job variable keys, then its name; None when unsure."""
     variables = worker_variables()
@@ -70,6 +81,12 @@ def infer_type(name: str, job_variables: Any) -> tuple[str, str] | None:
     if len(unique) == 1:
         kind = unique.pop()
         telling = sorted(k for k, types in owners.items() if types == {kind})
+        named = _name_hint(name)
+        if named and named != kind and all(_confused(k, variables.get(named, frozenset()))
+                                          for k in telling):
+            # `network` on a pool named `local-docker`: a docker variable misnamed, not a
+            # vertex-ai pool (the only type with `network`)
+            return named, f"the pool's name {name!r}"
         return kind, f"job variable {telling[0]!r}, which only {kind} pools have"
     if unique:
         return None  # keys of several types: a custom template, or a mix-up; do not guess

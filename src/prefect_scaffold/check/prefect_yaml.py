@@ -61,16 +61,29 @@ def check_models(doc: Document, file: str) -> list[Finding]:
         findings.append(Finding(file, doc.line(("version",)), "unknown-key", "warning",
                                 "top-level `version:` is ignored by Prefect 3 (set a deployment's "
                                 "`version:` instead, or delete it)"))
-    unknown(top, (), _field_names(PrefectYamlModel) | EXTRA_TOP_KEYS, "prefect.yaml")
+    # Any top-level key can hold YAML anchors the deployments use (`common: &pool ...`).
+    holders = {str(anchor[0]) for anchor in doc.aliases.values() if anchor}
+    unknown(top, (), _field_names(PrefectYamlModel) | EXTRA_TOP_KEYS | holders, "prefect.yaml")
     deployment_keys = _field_names(DeploymentConfig)
     for i, deployment in enumerate(deployments(data)):
         label = f"deployment {deployment.get('name') or i}"
         unknown(deployment, ("deployments", i), deployment_keys, label)
-        unknown(deployment.get("work_pool"), ("deployments", i, "work_pool"),
-                _field_names(WorkPoolConfig), f"{label} work_pool")
+        pool = deployment.get("work_pool")
+        if isinstance(pool, dict) and "type" in pool:
+            # The type belongs to the pool (`prefect work-pool create --type`), not the
+            # deployment: WorkPoolConfig drops the key, and the deployment runs as the pool says.
+            findings.append(Finding(file, doc.line(("deployments", i, "work_pool", "type")),
+                                    "unknown-key", "warning",
+                                    f"{label} work_pool: `type` is ignored by Prefect (a pool's "
+                                    "type is set when the pool is created); pass --pool-type to "
+                                    "`check` instead, or delete it"))
+            pool = {k: v for k, v in pool.items() if k != "type"}
+        unknown(pool, ("deployments", i, "work_pool"), _field_names(WorkPoolConfig),
+                f"{label} work_pool")
         if isinstance(deployment.get("concurrency_limit"), dict):
             unknown(deployment["concurrency_limit"], ("deployments", i, "concurrency_limit"),
                     _field_names(ConcurrencyLimitSpec), f"{label} concurrency_limit")
+            findings += _concurrency_options(doc, file, i, label, deployment["concurrency_limit"])
         pool = deployment.get("work_pool")
         if "work_pool" in deployment and (not isinstance(pool, dict) or not pool.get("name")):
             # `prefect init` writes a nameless stub whose name, pool and entrypoint come from
@@ -91,6 +104,49 @@ def check_models(doc: Document, file: str) -> list[Finding]:
                         f"{did_you_mean(str(key), _field_names(RawScheduleConfig))}: Prefect "
                         "rejects the whole prefect.yaml over it (`prefect deploy` skips every "
                         "deployment in the file)"))
+    return findings + _duplicate_names(doc, file)
+
+
+def _concurrency_options(doc: Document, file: str, index: int, label: str,
+                         spec: dict[str, Any]) -> list[Finding]:
+    """collision_strategy and grace_period_seconds as RunnerDeployment validates them
+    (prefect/cli/deploy/_core.py passes them on as ConcurrencyOptions)."""
+    from prefect.client.schemas.objects import ConcurrencyOptions
+    from pydantic import ValidationError
+
+    options = {k: spec[k] for k in ("collision_strategy", "grace_period_seconds")
+               if spec.get(k) is not None}
+    if not options or any(is_template_string(v) for v in options.values()):
+        return []
+    try:
+        ConcurrencyOptions.model_validate({"collision_strategy": "ENQUEUE", **options})
+    except ValidationError as problem:
+        error = problem.errors()[0]
+        key = str(error["loc"][0])
+        return [Finding(file, doc.line(("deployments", index, "concurrency_limit", key)),
+                        "concurrency", "error",
+                        f"{label} concurrency_limit.{key}: {error['msg']}; `prefect deploy` "
+                        "fails building the deployment")]
+    return []
+
+
+def _duplicate_names(doc: Document, file: str) -> list[Finding]:
+    """Two deployments of one name and flow: the second replaces the first on the server."""
+    findings, seen = [], {}  # type: list[Finding], dict[tuple[str, str], int]
+    for i, deployment in enumerate(deployments(doc.data)):
+        name, entrypoint = deployment.get("name"), deployment.get("entrypoint")
+        if not isinstance(name, str) or not name or is_template_string(name):
+            continue
+        flow = str(entrypoint).rpartition(":")[2] if entrypoint else ""
+        key = (name, flow)
+        if key in seen:
+            first = doc.line(("deployments", seen[key], "name"))
+            findings.append(Finding(file, doc.line(("deployments", i, "name")), "deployment-name",
+                                    "error", f"deployment name {name!r} is used twice for the "
+                                    f"same flow (first on line {first}); the second deploy "
+                                    "replaces the first"))
+        else:
+            seen[key] = i
     return findings
 
 
@@ -141,7 +197,7 @@ def schedules(deployment: dict[str, Any], index: int) -> list[tuple[tuple[str | 
     found: list[tuple[tuple[str | int, ...], Any]] = []
     # Prefect reads `schedule` only when truthy, so `schedule: {}` (`prefect init` writes it) is
     # no schedule (prefect/cli/deploy/_config.py, _handle_deprecated_schedule_fields).
-    if deployment.get("schedule"):
+    if deployment.get("schedule") and isinstance(deployment["schedule"], dict):
         found.append((("deployments", index, "schedule"), deployment["schedule"]))
     items = deployment.get("schedules")
     if isinstance(items, list):
@@ -160,6 +216,13 @@ def check_schedules(doc: Document, file: str) -> list[Finding]:
             findings.append(Finding(file, doc.line(("deployments", i, "schedule")), "schedule",
                                     "error", "both `schedule` and `schedules`: `prefect deploy` "
                                     "refuses the deployment; keep only `schedules`"))
+        legacy = deployment.get("schedule")
+        if legacy is not None and not isinstance(legacy, dict):
+            findings.append(Finding(file, doc.line(("deployments", i, "schedule")), "schedule",
+                                    "error", f"`schedule: {legacy!r}` is not a schedule mapping: "
+                                    "Prefect rejects the whole prefect.yaml over it (\"Invalid "
+                                    "fields in deployments: schedule\"); use `schedules:` (a "
+                                    "list) or delete it"))
         if deployment.get("schedules") is not None and not isinstance(deployment["schedules"],
                                                                       list):
             findings.append(Finding(file, doc.line(("deployments", i, "schedules")),

@@ -31,6 +31,7 @@ class Report:
 
     findings: list[Finding] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)  #: files that were checked
+    deploy_root: str = ""  #: the folder entrypoints were resolved from ("" without prefect.yaml)
 
     def add(self, file: str, line: int | None, rule: str, severity: Severity,
             message: str) -> None:
@@ -59,12 +60,14 @@ class Report:
 
     def summary(self) -> str:
         infos = self.count("info")
+        root = f"; entrypoints resolved from {self.deploy_root}" if self.deploy_root else ""
         return (f"{self.errors} error(s), {self.warnings} warning(s), {infos} note(s) "
-                f"in {len(self.checked)} file(s) checked")
+                f"in {len(self.checked)} file(s) checked{root}")
 
     def as_dict(self) -> dict[str, Any]:
         return {"findings": [asdict(f) for f in self.sorted()], "errors": self.errors,
-                "warnings": self.warnings, "checked": list(self.checked)}
+                "warnings": self.warnings, "checked": list(self.checked),
+                "deploy_root": self.deploy_root}
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from prefect_scaffold.errors import NothingToCheck
 
 from .consistency import Project, check_consistency, pool_types, worker_commands
+from .deploy_root import Target
 from .dockerfile import check_git_in_image
 from .ecs_task_definition import check_task_definition, is_task_definition
 from .files import project_files
@@ -39,22 +40,24 @@ from .source import (
     read_text,
 )
 from .steps import check_steps
+from .triggers import check_triggers
 
-PREFECT_YAML = "prefect.yaml"
 
-
-def run_checks(path: Path, root: Path, pool_type: str | None, url: str | None) -> Report:
-    """The findings of every validator on the project at `root` (`path` as the user gave it)."""
+def run_checks(path: Path, target: Target, pool_type: str | None, url: str | None) -> Report:
+    """The findings of every validator on the project `target` (`path` as the user gave it)."""
+    root = target.folder
 
     def shown(file: Path | str) -> str:
         """How findings name a file: under the path the user gave."""
         return str(root / file)
 
     report = Report()
-    project = _discover(root, shown, report)
+    project = _discover(root, target.prefect_file, shown, report)
     scripts = [] if project.prefect_yaml or report.checked else serve_scripts(root)
     if not (report.checked or scripts):
         raise NothingToCheck(path, "no prefect.yaml and nothing else to check")
+    if target.prefect_file is not None:
+        report.deploy_root = str(target.deploy_root)
 
     for file, doc in project.helm:
         report.extend(check_helm_values(doc, file))
@@ -78,7 +81,8 @@ def run_checks(path: Path, root: Path, pool_type: str | None, url: str | None) -
         report.extend(check_models(doc, file))
         report.extend(check_schedules(doc, file))
         report.extend(check_steps(doc, file))
-        report.extend(check_flows(doc, file, root))
+        report.extend(check_triggers(doc, file))
+        report.extend(check_flows(doc, file, target.deploy_root))
         types, notes, inferred = pool_types(project, pool_type)
         templates = _templates(project)
         if url:
@@ -106,12 +110,12 @@ def run_checks(path: Path, root: Path, pool_type: str | None, url: str | None) -
     return report
 
 
-def _discover(root: Path, show: Callable[[Path | str], str], report: Report) -> Project:
+def _discover(root: Path, prefect_yaml: Path | None, show: Callable[[Path | str], str],
+              report: Report) -> Project:
     """Parse prefect.yaml and the project's JSON/YAML files; note syntax errors of ours."""
     project = Project()
-    prefect_yaml = root / PREFECT_YAML
-    if prefect_yaml.exists() or prefect_yaml.is_symlink():
-        file = show(PREFECT_YAML)
+    if prefect_yaml is not None:
+        file = show(prefect_yaml.name)
         report.checked.append(file)
         try:
             text = read_text(prefect_yaml, root)
@@ -123,7 +127,7 @@ def _discover(root: Path, show: Callable[[Path | str], str], report: Report) -> 
                        f"prefect.yaml is {problem}")
     for candidate in project_files(root, ".json", ".yaml", ".yml", ".sh"):
         relative = candidate.relative_to(root)
-        if relative == Path(PREFECT_YAML):
+        if prefect_yaml is not None and relative == Path(prefect_yaml.name):
             continue
         file = show(relative)
         try:

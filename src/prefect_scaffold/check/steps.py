@@ -172,6 +172,13 @@ def all_steps(data: Any) -> list[Step]:
     return found
 
 
+def _overridden(data: Any, step: Step) -> bool:
+    """A top-level step no deployment runs: each has its own section (prefect/cli/deploy/_core.py
+    takes a deployment's `pull`/`build`/`push` instead of the file's)."""
+    items = deployments(data)
+    return len(step.path) == 2 and bool(items) and all(step.section in d for d in items)
+
+
 def check_steps(doc: Document, file: str) -> list[Finding]:
     findings: list[Finding] = []
     for step in all_steps(doc.data):
@@ -185,9 +192,12 @@ def check_steps(doc: Document, file: str) -> list[Finding]:
             continue
         renamed = prefect2_name(step.name)
         if renamed:
-            findings.append(Finding(file, line, "prefect2-step", "error",
+            unused = _overridden(doc.data, step)
+            findings.append(Finding(file, line, "prefect2-step", "warning" if unused else "error",
                                     f"{step.name!r} is a Prefect 2 step that Prefect 3 no longer "
-                                    f"has; use {renamed!r}"))
+                                    f"has; use {renamed!r}"
+                                    + ("; unused today: every deployment has its own "
+                                       f"`{step.section}`" if unused else "")))
             continue
         spec = step_spec(step.name)
         if spec is None:

@@ -1,0 +1,192 @@
+"""`check --fix`: mechanical rewrites that keep the file as written, judged by `check` and by
+Prefect's own loader, idempotent, refusing what it cannot do safely."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from prefect_scaffold.check import check
+from prefect_scaffold.check.fix import fix_text, seconds
+from tests.check.prefect_judge import prefect_loads
+from tests.check.test_realworld import HERE, REALWORLD, SEEDED
+from tests.helpers.cli import Invoke, assert_refused
+
+CORPUS = [*REALWORLD, *SEEDED]
+FIXABLE = {"prefect2-step", "schedule", "unknown-key"}
+
+PREFECT2 = """\
+# A Prefect 2.14 project, as `prefect init` and the docs of the time wrote it.
+name: legacy
+prefect-version: 2.14.0
+
+definitions:
+  work_pools:
+    k8s: &k8s   # the shared pool
+      name: k8s
+      job_variable:
+        image: ghcr.io/acme/etl:latest
+
+build:
+- prefect_docker.projects.steps.build_docker_image:
+    id: build
+    image_name: ghcr.io/acme/etl
+    tag: latest
+    dockerfile: auto
+
+pull:
+  - prefect.projects.steps.git_clone_project:
+      repository: https://github.com/acme/etl.git   # the repository
+      brnach: main
+
+deployments:
+  - name: nightly
+    entrypoint: flows/etl.py:etl
+    is_paused: false
+    schedule:
+      # every hour, London time
+      interval: "1h"
+      timezone: Europe/Londn
+    work_pool: *k8s
+  - name: weekly
+    entrypoint: flows/etl.py:etl
+    is_schedule_active: false
+    schedules:
+      - cron: "0 0 * * 0"
+        timzone: UTC
+      - interval: 30 minutes
+    work_pool: *k8s
+"""
+
+
+def comments(text: str) -> list[str]:
+    return [m.group(0).strip() for m in re.finditer(r"#.*$", text, re.MULTILINE)]
+
+
+def errors(root: Path) -> list[str]:
+    return sorted(f"{f.rule}: {f.message}" for f in check(root, pool_type="kubernetes").findings
+                  if f.severity == "error")
+
+
+def problems(root: Path) -> list[str]:
+    return sorted(f"{f.severity} {f.rule}: {f.message}" for f in check(
+        root, pool_type="kubernetes").findings if f.severity != "info")
+
+
+def project_with(text: str, tmp_path: Path, name: str = "prefect.yaml") -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(HERE / "_project", root)
+    (root / name).write_text(text)
+    return root
+
+
+def test_a_prefect2_file_is_fixed_whole(tmp_path: Path) -> None:
+    root = project_with(PREFECT2, tmp_path)
+    assert {e.split(":")[0] for e in errors(root)} >= {"prefect2-step", "unknown-key", "schedule"}
+    result = fix_text(PREFECT2, root / "prefect.yaml")
+    assert result.refused == [] and len(result.changes) == 11
+    result.write()
+    assert errors(root) == []
+    configs, said = prefect_loads(root / "prefect.yaml")  # Prefect reads every deployment
+    assert "Skipping" not in said and [c["name"] for c in configs] == ["nightly", "weekly"]
+    nightly, weekly = configs
+    assert nightly["schedules"] == [{"interval": "PT1H", "timezone": "Europe/London"}]
+    assert nightly["paused"] is False and weekly["paused"] is True
+    assert weekly["schedules"][1]["interval"] == "PT30M"
+    assert nightly["work_pool"]["job_variables"] == {"image": "ghcr.io/acme/etl:latest"}
+    fixed = (root / "prefect.yaml").read_text()
+    assert comments(fixed) == comments(PREFECT2)
+    assert "&k8s" in fixed and fixed.count("*k8s") == 2  # the anchor fixed once, aliases kept
+    assert fix_text(fixed, root / "prefect.yaml").changes == []
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_fixing_the_corpus(path: Path, tmp_path: Path) -> None:
+    text = path.read_text()
+    root = project_with(text, tmp_path)
+    before = problems(root)
+    result = fix_text(text, root / "prefect.yaml")
+    assert comments(result.fixed) == comments(text)
+    assert fix_text(result.fixed, root / "prefect.yaml").changes == []  # idempotent
+    if not result.changes:
+        assert result.fixed == text
+        return
+    loaded_before, _ = prefect_loads(root / "prefect.yaml")
+    result.write()
+    after = problems(root)
+    # Fixes remove errors or warnings and never add one (a pure migration, like a legacy
+    # `schedule:` Prefect still reads, has none to remove); what they target is gone.
+    assert set(after) <= set(before) and (len(after) < len(before) or not before)
+    if not before:
+        loaded_after, _ = prefect_loads(root / "prefect.yaml")
+        assert [c["name"] for c in loaded_after] == [c["name"] for c in loaded_before]
+    assert not [e for e in after if e.split(":")[0].endswith("prefect2-step")]
+    _, said = prefect_loads(root / "prefect.yaml")
+    assert "Skipping" not in said or any("prefect-model" in e or "schedule" in e for e in after)
+
+
+def test_fixed_corpus_counts() -> None:
+    """The Prefect 2 fixtures of the corpus are all fixable."""
+    fixed = [p.name for p in CORPUS if fix_text(p.read_text(), p).changes]
+    assert {"06-prefect2-projects.yaml", "31-prefect2-docker-projects.yaml",
+            "32-prefect2-s3-projects.yaml"} <= set(fixed)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1h", 3600), ("30 minutes", 1800), ("1h30m", 5400), ("2 days", 172800), ("90s", 90),
+    ("0.5h", 1800), ("1 fortnight", None), ("PT1H", None), ("01:00:00", None), ("0s", None)])
+def test_interval_units(text: str, expected: int | None) -> None:
+    assert seconds(text) == expected
+
+
+def test_refuses_when_unsure(tmp_path: Path) -> None:
+    both = PREFECT2.replace("    is_paused: false\n", "    is_paused: false\n    paused: true\n")
+    result = fix_text(both, tmp_path / "prefect.yaml")
+    assert any("'is_paused' and 'paused' both set" in r for r in result.refused)
+    assert "is_paused: false" in result.fixed  # the rest is still fixed
+    merged = """\
+defaults: &defaults
+  is_paused: true
+deployments:
+  - <<: *defaults
+    name: a
+    entrypoint: flows/etl.py:etl
+"""
+    # `<<:` copies the key into the deployment: renaming it at the anchor would change
+    # `defaults` too, beyond the fix.
+    result = fix_text(merged, tmp_path / "prefect.yaml")
+    assert result.fixed == merged and result.changes == []
+    assert "nothing changed" in result.refused[-1]
+    ambiguous = "deployments:\n  - name: a\n    entrypoint: f.py:f\n    schedules:\n" \
+                "      - cron: '0 * * * *'\n        timezone: Foo/Bar\n"
+    assert fix_text(ambiguous, tmp_path / "prefect.yaml").changes == []
+
+
+def test_cli_diff_then_write(cli: Invoke, tmp_path: Path) -> None:
+    root = project_with(PREFECT2, tmp_path, "prefect.yml")
+    shown = cli("check", root, "--fix")
+    assert shown.exit_code == 0, shown.output
+    assert "\n-    is_paused: false\n" in shown.stdout and "\n+    paused: false\n" in shown.stdout
+    assert "11 fix(es) shown; add --write" in shown.stderr
+    assert (root / "prefect.yml").read_text() == PREFECT2
+    written = cli("check", root / "prefect.yml", "--fix", "--write")
+    assert written.exit_code == 0 and "11 fix(es) written" in written.stderr
+    assert cli("check", root, "--fix").stderr.strip() == "nothing to fix"
+    assert cli("check", root, "--pool-type", "kubernetes").exit_code == 0
+
+
+def test_cli_write_needs_fix(cli: Invoke, tmp_path: Path) -> None:
+    assert_refused(cli("check", project_with(PREFECT2, tmp_path), "--write"), "--write")
+
+
+def test_diff_escapes_control_characters(tmp_path: Path) -> None:
+    # YAML refuses ESC; a right-to-left override (U+202E) it takes could reorder the terminal.
+    text = PREFECT2.replace("the repository", "the \u202erepository\x85").replace(
+        "https://github.com/acme/etl.git   #", "https://github.com/acme/etl.git\u202e   #")
+    result = fix_text(text, tmp_path / "prefect.yaml")
+    assert result.changes and "\u202e" in result.fixed
+    assert "\u202e" not in result.diff() and "\x85" not in result.diff()
+    assert "\\u202erepository\\x85" in result.diff()
