@@ -307,7 +307,8 @@ def update_command(
     from .errors import EXIT_FINDINGS
 
     def body() -> None:
-        result = update(path, check_only=check, trust=trust, template_source=template_source)
+        result = update(path, check_only=check, trust=trust, template_source=template_source,
+                        notify=_console.info)
         if result.migrated:
             _console.info(".copier-answers.yml now names its template logically instead of by a "
                           "path on the machine that rendered it (commit it)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .secrets import find_secret
+from .secrets import find_secret, redact_url
 
 #: Exit statuses, documented in the README.
 EXIT_OK = 0
@@ -117,6 +117,18 @@ class UnreachableSource(ScaffoldError):
 class CannotUpdate(ScaffoldError):
     def __init__(self, project: Path, problem: str) -> None:
         super().__init__(f"update {project}: {problem}")
+
+
+class UntrustedSource(CannotUpdate):
+    """A template location from a file a pull request can write, fetched only with --trust."""
+
+    def __init__(self, subject: str, field: str, location: str) -> None:
+        ScaffoldError.__init__(self, f"{subject}: {field} {redact_url(location)!r} is not a "
+                               "bundled version, this prefect-scaffold's own index or origin, or a "
+                               "source trusted in copier's settings.yml; check it, then pass "
+                               "--trust to fetch it")
+
+
 class TemplateExpressionError(ScaffoldError):
     """A template's own Jinja (a default, `when` or validator) failed or broke the sandbox."""
 

@@ -64,7 +64,7 @@ def test_a_commit_that_is_a_git_option_is_refused(cli, checkout, tmp_path):
 def test_an_unreachable_source_fails_the_drift_gate(cli, checkout, tmp_path):
     write_answers(checkout, yaml.safe_dump({"_commit": "1.0.0",
                                             "_src_path": str(tmp_path / "gone")}))
-    result = cli("update", ".", "--check")
+    result = cli("update", ".", "--check", "--trust")
     assert_refused(result, "cannot list the versions of")
     assert "latest None" not in result.output
 
@@ -72,7 +72,7 @@ def test_an_unreachable_source_fails_the_drift_gate(cli, checkout, tmp_path):
 def test_a_source_without_version_tags_fails_the_drift_gate(cli, checkout, tmp_path):
     write_answers(checkout, yaml.safe_dump({"_commit": "1.0.0",
                                             "_src_path": str(tmp_path / "upstream")}))
-    assert_refused(cli("update", ".", "--check"), "has no version tags")
+    assert_refused(cli("update", ".", "--check", "--trust"), "has no version tags")
 
 
 @pytest.mark.parametrize("text", [

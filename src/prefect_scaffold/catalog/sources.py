@@ -8,11 +8,11 @@ are read from a shallow clone so `--data` is validated before anything renders.
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from prefect_scaffold import hardened_git
 from prefect_scaffold.errors import InvalidSource, UnreachableSource
 
 from .registry import Template, get_template, load_template
@@ -73,11 +73,10 @@ def team(url: str, vcs_ref: str | None) -> TemplateSource:
         return TemplateSource(load_template(local.absolute()), str(local.absolute()), vcs_ref)
     with tempfile.TemporaryDirectory(prefix="prefect-scaffold-source-") as workdir:
         checkout = Path(workdir) / "source"
-        command = ["git", "clone", "--quiet", "--depth", "1"]
+        command = ["clone", "--quiet", "--depth", "1"]
         if vcs_ref:
             command += ["--branch", vcs_ref]
-        result = subprocess.run([*command, "--", url, str(checkout)], capture_output=True,
-                                text=True, check=False)
+        result = hardened_git.run(*command, "--", url, str(checkout))
         if result.returncode != 0:
             lines = result.stderr.strip().splitlines()
             raise UnreachableSource(url, lines[-1] if lines else "git clone failed")

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from prefect_scaffold import hardened_git
 from prefect_scaffold.answers.layers import Prompt, layer, resolve
 from prefect_scaffold.answers.team_defaults import TeamDefaults
 from prefect_scaffold.errors import CannotSwitch
@@ -41,9 +42,8 @@ class SwitchResult:
     conflicts: list[Path] = field(default_factory=list)
 
 
-def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=project,
-                          capture_output=True, text=True, check=False)
+def _git(project: Path, *args: str, identity: bool = False) -> subprocess.CompletedProcess[str]:
+    return hardened_git.run(*args, cwd=project, identity=identity)
 
 
 def prepare(project: Path, to: str) -> RecordedSource:
@@ -105,9 +105,7 @@ def switch(project: Path, recorded: RecordedSource, to: str, answers: dict[str, 
         result = _apply(project, old, new)
     _git(project, "add", "-A")
     message = f"Switch from {recorded.bundled} to {to} (prefect-scaffold switch)"
-    identity = [] if _git(project, "config", "user.email").stdout.strip() else [
-        "-c", "user.name=prefect-scaffold", "-c", "user.email=prefect-scaffold@localhost"]
-    committed = _git(project, *identity, "commit", "-q", "-m", message)
+    committed = _git(project, "commit", "-q", "-m", message, identity=True)
     if committed.returncode != 0:
         raise CannotSwitch(project, f"git commit failed: {committed.stderr.strip()}")
     head = _git(project, "rev-parse", "--short", "HEAD").stdout.strip()
@@ -125,8 +123,9 @@ def _render_both(project: Path, recorded: RecordedSource, to: str, answers: dict
 
     old_folder = old_template(project, recorded, None)
     previous = {k: v for k, v in recorded.answers.items() if not k.startswith("_")}
-    run_copy(str(old_folder), workdir / "old", data=previous, defaults=True, quiet=True,
-             overwrite=True)
+    with hardened_git.hardened_environment():
+        run_copy(str(old_folder), workdir / "old", data=previous, defaults=True, quiet=True,
+                 overwrite=True)
     render(bundled(to), answers, workdir / "new")
     return workdir / "old", workdir / "new"
 
@@ -189,7 +188,7 @@ def _merge(target: Path, base: bytes, theirs: bytes) -> bool:
         base_file, theirs_file = Path(workdir) / "base", Path(workdir) / "theirs"
         base_file.write_bytes(base)
         theirs_file.write_bytes(theirs)
-        merged = subprocess.run(["git", "merge-file", "-L", "yours", "-L", "old template", "-L",
-                                 "new template", "--", str(target), str(base_file),
-                                 str(theirs_file)], capture_output=True, check=False)
+        merged = hardened_git.run("merge-file", "-L", "yours", "-L", "old template", "-L",
+                                  "new template", "--", str(target), str(base_file),
+                                  str(theirs_file))
     return merged.returncode == 0

@@ -11,19 +11,25 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from prefect_scaffold import hardened_git
 from prefect_scaffold.check import Report, check
-from prefect_scaffold.errors import CannotUpdate, NothingToCheck, UntrustedTemplate
+from prefect_scaffold.errors import (
+    CannotUpdate,
+    NothingToCheck,
+    UntrustedSource,
+    UntrustedTemplate,
+)
+from prefect_scaffold.secrets import redact_url
 from prefect_scaffold.writing import answers_file
 from prefect_scaffold.writing.answers_file import RecordedSource
 
 __all__ = ["UpdateResult", "update"]
 
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
-_GIT_IDENTITY = ["-c", "user.name=prefect-scaffold", "-c", "user.email=prefect-scaffold@localhost",
-                 "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,8 @@ class UpdateResult:
         return self.latest != self.current
 
 
-def latest_version(project: Path, recorded: RecordedSource) -> str:
+def latest_version(project: Path, recorded: RecordedSource, *, trust: bool = False,
+                   notify: Callable[[str], None] = lambda _: None) -> str:
     """The newest version the template source offers; CannotUpdate when that is unknowable.
 
     Failing closed matters: CI runs `update --check` as a drift gate, and "latest unknown" must
@@ -52,15 +59,26 @@ def latest_version(project: Path, recorded: RecordedSource) -> str:
         if recorded.bundled not in template_names():
             raise CannotUpdate(project, f"template {recorded.bundled!r} is no longer bundled")
         return content_tag(get_template(recorded.bundled))
+    _require_trusted(project, recorded.src_path, trust=trust, notify=notify)
     return _newest_tag(project, recorded.src_path)
+
+
+def _require_trusted(project: Path, url: str, *, trust: bool,
+                     notify: Callable[[str], None]) -> None:
+    """A team source comes from the answers file, which a pull request can point anywhere: fetch
+    it with --trust or when copier's settings trust it, naming it first."""
+    from prefect_scaffold.catalog.trust import trusted_by_copier_settings
+
+    if not (trust or trusted_by_copier_settings(url)):
+        raise UntrustedSource(f"update {project}", "_src_path", url)
+    notify(f"fetching template versions from {redact_url(url)}")
 
 
 def _newest_tag(project: Path, url: str) -> str:
     from packaging.version import InvalidVersion, Version
 
     # `--` ends git's options: the URL comes from a file a pull request may have written.
-    result = subprocess.run(["git", "ls-remote", "--tags", "--refs", "--", url],
-                            capture_output=True, text=True, check=False)
+    result = hardened_git.run("ls-remote", "--tags", "--refs", "--", url)
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
         raise CannotUpdate(project, f"cannot list the versions of {url}: "
@@ -78,11 +96,13 @@ def _newest_tag(project: Path, url: str) -> str:
 
 
 def update(project: Path, *, check_only: bool = False, trust: bool = False,
-           template_source: Path | None = None) -> UpdateResult:
+           template_source: Path | None = None,
+           notify: Callable[[str], None] = lambda _: None) -> UpdateResult:
     if not check_only:
         _recover_killed_update(project)
     recorded = answers_file.read(project)
-    current, latest = recorded.commit, latest_version(project, recorded)
+    current, latest = recorded.commit, latest_version(project, recorded, trust=trust,
+                                                      notify=notify)
     if check_only:
         return UpdateResult(current, latest)
     if latest == current:
@@ -97,7 +117,8 @@ def update(project: Path, *, check_only: bool = False, trust: bool = False,
     if recorded.bundled is None:
         _copier_update(project, latest, trust=trust)
     else:
-        _update_bundled(project, recorded, latest, trust=trust, template_source=template_source)
+        _update_bundled(project, recorded, latest, trust=trust, template_source=template_source,
+                        notify=notify)
     conflicts = sorted(
         path.relative_to(project) for path in project.rglob("*")
         if path.is_file() and ".git" not in path.parts and _has_conflict(path))
@@ -116,8 +137,9 @@ def _copier_update(project: Path, vcs_ref: str, *, trust: bool) -> None:
     from plumbum import ProcessExecutionError
 
     try:
-        run_update(str(project), vcs_ref=vcs_ref, defaults=True, overwrite=True, quiet=True,
-                   unsafe=trust, conflict="inline", skip_answered=True)
+        with hardened_git.hardened_environment():
+            run_update(str(project), vcs_ref=vcs_ref, defaults=True, overwrite=True, quiet=True,
+                       unsafe=trust, conflict="inline", skip_answered=True)
     except UnsafeTemplateError:
         raise UntrustedTemplate(f"update {project}") from None
     except (CopierError, ProcessExecutionError, subprocess.CalledProcessError) as error:
@@ -126,13 +148,13 @@ def _copier_update(project: Path, vcs_ref: str, *, trust: bool) -> None:
 
 
 def _update_bundled(project: Path, recorded: RecordedSource, latest: str, *, trust: bool,
-                    template_source: Path | None) -> None:
+                    template_source: Path | None, notify: Callable[[str], None]) -> None:
     from prefect_scaffold.catalog.registry import get_template
 
     from .history import old_template
 
     name = str(recorded.bundled)
-    old = old_template(project, recorded, template_source)
+    old = old_template(project, recorded, template_source, trust=trust, notify=notify)
     _require_tracked(project, recorded.path)
     original = recorded.path.read_bytes()
     with tempfile.TemporaryDirectory(prefix="prefect-scaffold-update-") as workdir:
@@ -188,8 +210,7 @@ def _commit_version(repository: Path, folder: Path, tag: str) -> None:
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *_GIT_IDENTITY, *args], cwd=cwd, capture_output=True, text=True,
-                          check=False)
+    return hardened_git.run(*args, cwd=cwd, identity=True)
 
 
 def _has_conflict(path: Path) -> bool:
