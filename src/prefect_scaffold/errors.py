@@ -87,6 +87,15 @@ class DestinationRefused(ScaffoldError):
         super().__init__(f"destination {path}: {reason}" + (f"; {fix}" if fix else ""))
 
 
+class ProjectFileRefused(ScaffoldError):
+    """A project path that leaves the project, or is no file to read (project_files.py)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"{path}: {reason}; prefect-scaffold reads and writes only regular "
+                         "files inside the project (replace it with a file, or remove it)")
+
+
 class ContradictoryAnswers(ScaffoldError):
     def __init__(self, flags: str, reason: str) -> None:
         self.flags = flags

@@ -31,7 +31,8 @@ REF_ALLOWED = "a git tag, branch or commit (letters, digits, . _ + / -; not star
 
 def validate_location(value: str, field: str = "--template-source") -> str:
     """`value` if git may safely be handed it as a repository; raises InvalidSource otherwise."""
-    if not value or value.startswith("-") or any(ord(c) < 32 for c in value) or "::" in value:
+    controls = any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in value)  # C0, DEL and C1
+    if not value or value.startswith("-") or controls or "::" in value:
         raise InvalidSource(field, value, LOCATION_ALLOWED)
     if match := _SCHEME.match(value):
         if match["scheme"].lower() not in _SCHEMES:

@@ -61,7 +61,9 @@ def old_template(project: Path, recorded: RecordedSource, template_source: Path 
     if recorded.legacy and (folder := _from_legacy_repository(Path(recorded.src_path), name, tag)):
         return folder
     spec = install_spec(recorded)
-    if not _INSTALLABLE.fullmatch(spec) and _place(spec) != _place(running_install_spec()):
+    place = _place(spec)
+    if not _INSTALLABLE.fullmatch(spec) and (place is None
+                                             or place != _place(running_install_spec())):
         if not trust:
             raise UntrustedSource(f"update {project}", "scaffold_install", spec)
         notify(f"fetching template {name} {tag} from {redact_url(spec)} (--trust)")

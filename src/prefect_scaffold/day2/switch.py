@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from prefect_scaffold import hardened_git
+from prefect_scaffold import hardened_git, project_files
 from prefect_scaffold.answers.layers import Prompt, layer, resolve
 from prefect_scaffold.answers.team_defaults import TeamDefaults
 from prefect_scaffold.errors import CannotSwitch
@@ -94,9 +94,11 @@ def switch(project: Path, recorded: RecordedSource, to: str, answers: dict[str, 
     from .serve_declarations import deployments
 
     branch = branch or f"switch-to-{to.replace('_', '-')}"
-    declared = deployments(project) if (project / "serve.py").is_file() else []
+    declared = deployments(project) if project_files.is_file(project, "serve.py") else []
     with tempfile.TemporaryDirectory(prefix="prefect-scaffold-switch-") as workdir:
         old, new = _render_both(project, recorded, to, answers, Path(workdir))
+        for file in {*_files(old), *_files(new)}:  # refused before the branch: nothing written
+            project_files.inside(project, file)
         if declared and (new / "prefect.yaml").is_file():
             _carry_deployments(new / "prefect.yaml", declared)
         if _git(project, "switch", "-q", "-c", branch).returncode != 0:
@@ -151,10 +153,10 @@ def _apply(project: Path, old_root: Path, new_root: Path) -> dict[str, list[Path
                                                       "conflicts")}
     for file in sorted(set(old) - set(new)):
         target = project / file
-        if not target.is_file():
+        if not project_files.is_file(project, file):
             continue
-        if target.read_bytes() == old[file]:
-            target.unlink()
+        if project_files.read_bytes(project, file) == old[file]:
+            project_files.unlink(project, file)
             result["removed"].append(file)
             for folder in target.parents:  # a folder only that file was in goes with it
                 if folder == project or any(folder.iterdir()):
@@ -163,19 +165,18 @@ def _apply(project: Path, old_root: Path, new_root: Path) -> dict[str, list[Path
         else:
             result["kept"].append(file)
     for file, content in sorted(new.items()):
-        target = project / file
+        target = project_files.inside(project, file)
         if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            project_files.write_bytes(project, file, content)
             result["added"].append(file)
             continue
-        yours = target.read_bytes()
+        yours = project_files.read_bytes(project, file)
         if yours == content or content == old.get(file):
             continue  # already the same, or the template did not change it: yours stays
         if yours == old.get(file) or file.as_posix() == answers_file.ANSWERS_FILE:
-            target.write_bytes(content)
+            project_files.write_bytes(project, file, content)
             continue
-        if _merge(target, old.get(file, b""), content):
+        if _merge(target.resolve(), old.get(file, b""), content):
             result["merged"].append(file)
         else:
             result["conflicts"].append(file)

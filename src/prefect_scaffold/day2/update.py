@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prefect_scaffold import hardened_git
+from prefect_scaffold import hardened_git, project_files
 from prefect_scaffold.check import Report, check
 from prefect_scaffold.errors import (
     CannotUpdate,
     NothingToCheck,
+    ScaffoldError,
     UntrustedSource,
     UntrustedTemplate,
 )
@@ -98,6 +99,8 @@ def _newest_tag(project: Path, url: str) -> str:
 def update(project: Path, *, check_only: bool = False, trust: bool = False,
            template_source: Path | None = None,
            notify: Callable[[str], None] = lambda _: None) -> UpdateResult:
+    if not project.is_dir():
+        raise CannotUpdate(project, "is not a directory; pass the rendered project's folder")
     if not check_only:
         _recover_killed_update(project)
     recorded = answers_file.read(project)
@@ -115,13 +118,15 @@ def update(project: Path, *, check_only: bool = False, trust: bool = False,
         raise CannotUpdate(project, f"not a git repository (rendered with --no-git?); update "
                                     f"needs one to keep your edits: {START_BY_HAND}, then again")
     if recorded.bundled is None:
+        for version in (recorded.commit, latest):  # copier renders both; a PR can pick the old
+            _refuse_rendered_git(recorded, recorded.src_path, version, trust=trust)
         _copier_update(project, latest, trust=trust)
     else:
         _update_bundled(project, recorded, latest, trust=trust, template_source=template_source,
                         notify=notify)
     conflicts = sorted(
         path.relative_to(project) for path in project.rglob("*")
-        if path.is_file() and ".git" not in path.parts and _has_conflict(path))
+        if path.is_file() and ".git" not in path.parts and _has_conflict(project, path))
     # Conflict markers break YAML, and a new template version may expect new answers: check the
     # result the way CI will (a team template may render nothing `check` knows).
     try:
@@ -155,6 +160,7 @@ def _update_bundled(project: Path, recorded: RecordedSource, latest: str, *, tru
 
     name = str(recorded.bundled)
     old = old_template(project, recorded, template_source, trust=trust, notify=notify)
+    _refuse_rendered_git(recorded, str(old), None, trust=trust)
     _require_tracked(project, recorded.path)
     original = recorded.path.read_bytes()
     with tempfile.TemporaryDirectory(prefix="prefect-scaffold-update-") as workdir:
@@ -175,6 +181,21 @@ def _update_bundled(project: Path, recorded: RecordedSource, latest: str, *, tru
             if not updated:
                 recorded.path.write_bytes(original)
             _git(project, "update-index", "--no-skip-worktree", "--", answers_file.ANSWERS_FILE)
+
+
+def _refuse_rendered_git(recorded: RecordedSource, url: str, vcs_ref: str | None, *,
+                         trust: bool) -> None:
+    """Render a version copier is about to render inside its update, where our refusal of a
+    rendered `.git` (writing/render.py) cannot see: TemplateRefused if it renders one."""
+    from prefect_scaffold.catalog.registry import load_template
+    from prefect_scaffold.catalog.sources import TemplateSource, team
+    from prefect_scaffold.writing.render import render
+
+    source = (team(url, vcs_ref) if vcs_ref is not None
+              else TemplateSource(load_template(Path(url)), url))
+    answers = {k: v for k, v in recorded.answers.items() if not k.startswith("_")}
+    with tempfile.TemporaryDirectory(prefix="prefect-scaffold-preview-") as workdir:
+        render(source, answers, Path(workdir) / "preview", dry_run=True, trust=trust)
 
 
 def _recover_killed_update(project: Path) -> None:
@@ -213,9 +234,9 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return hardened_git.run(*args, cwd=cwd, identity=True)
 
 
-def _has_conflict(path: Path) -> bool:
+def _has_conflict(project: Path, path: Path) -> bool:
     try:
-        text = path.read_text()
-    except (UnicodeDecodeError, OSError):
+        text = project_files.read_text(project, path.relative_to(project))
+    except (UnicodeDecodeError, OSError, ScaffoldError):  # not ours to read: not merged either
         return False
     return any(line.startswith(CONFLICT_MARKERS) for line in text.splitlines())
