@@ -163,3 +163,17 @@ def test_adopt_apply_runs_nothing(cli, tmp_path, ran, hostile_global):
     assert result.exit_code == 0, result.output
     assert yaml.safe_load((repository / ".copier-answers.yml").read_text())
     assert not ran.exists()
+
+
+def test_no_commit_of_the_tool_runs_the_repositorys_hooks(cli, tmp_path, ran, hostile_global):
+    """One rule for every commit the tool makes (new's first, switch's, update's throwaway
+    history): no hook runs, whether in .git/hooks or named by core.hooksPath."""
+    project = tmp_path / "p"
+    assert cli("new", project, "--template", "serve_vm", "--defaults").exit_code == 0
+    hook = project / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\necho pre-commit >> {ran}\nexit 1\n")
+    hook.chmod(0o755)
+    result = cli("switch", project, "--to", "k8s_pool", "--defaults")
+    assert result.exit_code in (0, 1), result.output
+    assert "Switch from serve_vm" in plain_git(project, "log", "-1", "--format=%s")
+    assert not ran.exists()
