@@ -87,11 +87,14 @@ def adopt(project: Path, template_name: str, answers: dict[str, Any], found: dic
                         *(_diff(project_files.read_bytes(project, f), rendered / f, f)
                           for f in kept)])
         if apply:
-            # The answers file last: until it is there, the repository is not adopted and a
-            # rerun starts over (files already added then compare equal).
-            for file in sorted(added, key=lambda f: f.as_posix() == ANSWERS_FILE):
-                project_files.write_bytes(project, file, (rendered / file).read_bytes(),
-                                          mode=(rendered / file).stat().st_mode)
+            from prefect_scaffold.writing.staging import signals_held
+
+            # Ctrl-C waits for the few writes (every path was checked above). The answers file
+            # last: should the machine die meanwhile, a rerun starts over.
+            with signals_held(commits=True):
+                for file in sorted(added, key=lambda f: f.as_posix() == ANSWERS_FILE):
+                    project_files.write_bytes(project, file, (rendered / file).read_bytes(),
+                                              mode=(rendered / file).stat().st_mode)
     return AdoptPlan(project, template_name, answers, found, added, kept, skipped, diff,
                      applied=apply)
 

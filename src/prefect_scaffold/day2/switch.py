@@ -28,6 +28,7 @@ from prefect_scaffold.answers.team_defaults import TeamDefaults
 from prefect_scaffold.errors import CannotSwitch
 from prefect_scaffold.writing import answers_file
 from prefect_scaffold.writing.answers_file import RecordedSource
+from prefect_scaffold.writing.staging import signals_held
 
 
 @dataclass(frozen=True)
@@ -101,15 +102,17 @@ def switch(project: Path, recorded: RecordedSource, to: str, answers: dict[str, 
             project_files.inside(project, file)
         if declared and (new / "prefect.yaml").is_file():
             _carry_deployments(new / "prefect.yaml", declared)
-        if _git(project, "switch", "-q", "-c", branch).returncode != 0:
-            raise CannotSwitch(project, f"cannot create branch {branch!r} (does it exist?); "
-                               "pass --branch")
-        result = _apply(project, old, new)
-    _git(project, "add", "-A")
-    message = f"Switch from {recorded.bundled} to {to} (prefect-scaffold switch)"
-    committed = _git(project, "commit", "-q", "-m", message, identity=True)
-    if committed.returncode != 0:
-        raise CannotSwitch(project, f"git commit failed: {committed.stderr.strip()}")
+        # Branch, files and commit as one step Ctrl-C waits for (a second or so).
+        with signals_held(commits=True):
+            if _git(project, "switch", "-q", "-c", branch).returncode != 0:
+                raise CannotSwitch(project, f"cannot create branch {branch!r} (does it "
+                                   "exist?); pass --branch")
+            result = _apply(project, old, new)
+            _git(project, "add", "-A")
+            message = f"Switch from {recorded.bundled} to {to} (prefect-scaffold switch)"
+            committed = _git(project, "commit", "-q", "-m", message, identity=True)
+            if committed.returncode != 0:
+                raise CannotSwitch(project, f"git commit failed: {committed.stderr.strip()}")
     head = _git(project, "rev-parse", "--short", "HEAD").stdout.strip()
     return SwitchResult(branch, head, [d["name"] for d in declared], **result)
 

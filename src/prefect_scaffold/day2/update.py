@@ -27,6 +27,7 @@ from prefect_scaffold.errors import (
 from prefect_scaffold.secrets import redact_url
 from prefect_scaffold.writing import answers_file
 from prefect_scaffold.writing.answers_file import RecordedSource
+from prefect_scaffold.writing.staging import signals_held
 
 __all__ = ["UpdateResult", "update"]
 
@@ -120,7 +121,8 @@ def update(project: Path, *, check_only: bool = False, trust: bool = False,
     if recorded.bundled is None:
         for version in (recorded.commit, latest):  # copier renders both; a PR can pick the old
             _refuse_rendered_git(recorded, recorded.src_path, version, trust=trust)
-        _copier_update(project, latest, trust=trust)
+        with signals_held(commits=True):  # copier's merge into the checkout is not undone
+            _copier_update(project, latest, trust=trust)
     else:
         _update_bundled(project, recorded, latest, trust=trust, template_source=template_source,
                         notify=notify)
@@ -173,9 +175,11 @@ def _update_bundled(project: Path, recorded: RecordedSource, latest: str, *, tru
         _git(project, "update-index", "--skip-worktree", "--", answers_file.ANSWERS_FILE)
         updated = False
         try:
-            answers_file.write_source(recorded.path, str(history), "1.0.0")
-            _copier_update(project, "2.0.0", trust=trust)
-            answers_file.record_bundled(recorded.path, name, latest)
+            # Ctrl-C waits for copier's merge into the checkout and the answers file after it.
+            with signals_held(commits=True):
+                answers_file.write_source(recorded.path, str(history), "1.0.0")
+                _copier_update(project, "2.0.0", trust=trust)
+                answers_file.record_bundled(recorded.path, name, latest)
             updated = True
         finally:
             if not updated:
