@@ -105,8 +105,11 @@ def test_a_signal_at_any_instant_leaves_the_project_as_it_was_or_finished(
         tmp_path, monkeypatch, prepare: Callable[[Path], tuple[Path, list[str]]], signum):
     monkeypatch.setenv("PREFECT_SCAFFOLD_CACHE", str(tmp_path / "cache"))
     original, arguments = prepare(tmp_path / "original")
+    timing = tmp_path / "timing" / original.name
+    shutil.copytree(original, timing, symlinks=True)
     started = time.monotonic()
-    assert run(arguments, None, signum).returncode in (0, 1)  # a full run: how long it takes
+    full = run([str(timing) if a == str(original) else a for a in arguments], None, signum)
+    assert full.returncode in (0, 1), full.stderr  # a full run: how long it takes
     duration = time.monotonic() - started
     rng = random.Random(f"{prepare.__name__}-{signum}")
     finished = stopped = 0
@@ -118,7 +121,9 @@ def test_a_signal_at_any_instant_leaves_the_project_as_it_was_or_finished(
         delay = rng.uniform(0, duration)
         result = run([str(project) if a == str(original) else a for a in arguments], delay,
                      signum)
-        assert "Traceback" not in result.stderr, result.stderr
+        starting = result.returncode == -signum  # Python's own startup, before our handlers
+        assert "Traceback" not in result.stderr or (
+            starting and result.stderr.rstrip().endswith("KeyboardInterrupt")), result.stderr
         if result.returncode in (0, 1):
             finished += 1
         else:
