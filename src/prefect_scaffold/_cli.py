@@ -57,13 +57,33 @@ class _Terminated(KeyboardInterrupt):
 
 
 def _terminate(signum: int, frame: Any) -> None:
-    raise _Terminated
+    from .writing.staging import written
+
+    if not written():  # past the point of no return the command finishes instead
+        raise _Terminated
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    from .writing.staging import written
+
+    if not written():
+        raise KeyboardInterrupt
+
+
+#: Set by `main()`: this process exits when the command returns, so a command that wrote keeps
+#: ignoring Ctrl-C until then (in-process callers such as tests get their handlers back).
+_WHOLE_PROCESS = False
 
 
 def _run(command: Any) -> None:
     """Run a command body, turning our errors, Ctrl-C and SIGTERM into exit codes."""
+    from .writing.staging import start_command, written
+
+    start_command()
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
+    previous = ((signal.signal(signal.SIGTERM, _terminate), signal.signal(signal.SIGINT,
+                                                                          _interrupt))
+                if in_main_thread else None)
     try:
         command()
     except ScaffoldError as problem:
@@ -83,8 +103,9 @@ def _run(command: Any) -> None:
                        "traceback above")
         raise typer.Exit(EXIT_CRASH) from None
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        if previous is not None and not (_WHOLE_PROCESS and written()):
+            signal.signal(signal.SIGTERM, previous[0])
+            signal.signal(signal.SIGINT, previous[1])
 
 
 def _version(value: bool) -> None:
@@ -342,7 +363,8 @@ def update_command(
     from .errors import EXIT_FINDINGS
 
     def body() -> None:
-        result = update(path, check_only=check, trust=trust, template_source=template_source)
+        result = update(path, check_only=check, trust=trust, template_source=template_source,
+                        notify=_console.info)
         if result.migrated:
             _console.info(".copier-answers.yml now names its template logically instead of by a "
                           "path on the machine that rendered it (commit it)")
@@ -492,4 +514,6 @@ def status_command(
 
 
 def main() -> None:
+    global _WHOLE_PROCESS
+    _WHOLE_PROCESS = True
     app()

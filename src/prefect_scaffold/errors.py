@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .secrets import find_secret
+from .secrets import find_secret, redact_url
 
 #: Exit statuses, documented in the README.
 EXIT_OK = 0
@@ -87,6 +87,15 @@ class DestinationRefused(ScaffoldError):
         super().__init__(f"destination {path}: {reason}" + (f"; {fix}" if fix else ""))
 
 
+class ProjectFileRefused(ScaffoldError):
+    """A project path that leaves the project, or is no file to read (project_files.py)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"{path}: {reason}; prefect-scaffold reads and writes only regular "
+                         "files inside the project (replace it with a file, or remove it)")
+
+
 class ContradictoryAnswers(ScaffoldError):
     def __init__(self, flags: str, reason: str) -> None:
         self.flags = flags
@@ -117,6 +126,18 @@ class UnreachableSource(ScaffoldError):
 class CannotUpdate(ScaffoldError):
     def __init__(self, project: Path, problem: str) -> None:
         super().__init__(f"update {project}: {problem}")
+
+
+class UntrustedSource(CannotUpdate):
+    """A template location from a file a pull request can write, fetched only with --trust."""
+
+    def __init__(self, subject: str, field: str, location: str) -> None:
+        ScaffoldError.__init__(self, f"{subject}: {field} {redact_url(location)!r} is not a "
+                               "bundled version, this prefect-scaffold's own index or origin, or a "
+                               "source trusted in copier's settings.yml; check it, then pass "
+                               "--trust to fetch it")
+
+
 class TemplateExpressionError(ScaffoldError):
     """A template's own Jinja (a default, `when` or validator) failed or broke the sandbox."""
 

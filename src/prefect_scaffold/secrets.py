@@ -69,6 +69,20 @@ def _url_userinfo(text: str) -> bool:
     return False
 
 
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s/@]+)@")
+
+
+def redact_urls(text: str) -> str:
+    """`text` with every URL's user:password@ (or http user, a token) replaced by ***@, for
+    output; `ssh://git@host` stays, a user name there is no secret."""
+    def redact(match: re.Match[str]) -> str:
+        scheme, userinfo = match["scheme"], match["userinfo"]
+        secret = ":" in userinfo or scheme.lower().startswith(("http", "git+http"))
+        return f"{scheme}{_REDACTED}@" if secret else match.group()
+
+    return _USERINFO.sub(redact, text)
+
+
 def redact_url(url: str) -> str:
     """`url` with any user:password@ replaced by ***@, for messages."""
     try:

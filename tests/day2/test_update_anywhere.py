@@ -16,7 +16,7 @@ import yaml
 from prefect_scaffold.catalog import registry
 from prefect_scaffold.catalog.cache import content_tag
 from tests.day2.test_update import commit_all, git
-from tests.helpers.cli import assert_refused
+from tests.helpers.cli import assert_refused, assert_refused_after_notice
 from tests.helpers.projects import project_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,8 +181,10 @@ def test_a_release_recorded_as_a_git_commit_is_cloned_not_built(
     offline_index(monkeypatch, None)
     next_release(tmp_path, monkeypatch)
 
-    result = cli("update", project)
+    assert_refused(cli("update", project), "scaffold_install", "--trust")
+    result = cli("update", project, "--trust")
     assert result.exit_code == 0, result.output
+    assert f"from git+file://{source}@{commit} (--trust)" in result.stderr  # named first
     assert "*.parquet" in (project / ".gitignore").read_text()
     assert not (tmp_path / "built").exists()
 
@@ -199,7 +201,8 @@ def test_a_recorded_install_that_would_run_code_is_refused(cli, rendered_on_a, t
     commit_all(project, "tampered")
     Machine(tmp_path / "home-b", monkeypatch).use()
     next_release(tmp_path, monkeypatch)
-    assert_refused(cli("update", project), "cannot reconstruct template serve_vm", spec)
+    assert_refused_after_notice(cli("update", project, "--trust"),
+                                "cannot reconstruct template serve_vm", spec)
 
 
 def test_a_commit_no_release_matches_is_one_line(cli, rendered_on_a, tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers.cli import assert_refused
+from tests.helpers.cli import assert_refused, assert_refused_after_notice
 
 
 def git(repo: Path, *args: str) -> None:
@@ -64,15 +64,15 @@ def test_a_commit_that_is_a_git_option_is_refused(cli, checkout, tmp_path):
 def test_an_unreachable_source_fails_the_drift_gate(cli, checkout, tmp_path):
     write_answers(checkout, yaml.safe_dump({"_commit": "1.0.0",
                                             "_src_path": str(tmp_path / "gone")}))
-    result = cli("update", ".", "--check")
-    assert_refused(result, "cannot list the versions of")
+    result = cli("update", ".", "--check", "--trust")
+    assert_refused_after_notice(result, "cannot list the versions of")
     assert "latest None" not in result.output
 
 
 def test_a_source_without_version_tags_fails_the_drift_gate(cli, checkout, tmp_path):
     write_answers(checkout, yaml.safe_dump({"_commit": "1.0.0",
                                             "_src_path": str(tmp_path / "upstream")}))
-    assert_refused(cli("update", ".", "--check"), "has no version tags")
+    assert_refused_after_notice(cli("update", ".", "--check", "--trust"), "has no version tags")
 
 
 @pytest.mark.parametrize("text", [

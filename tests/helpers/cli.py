@@ -27,3 +27,13 @@ def assert_refused(result, *fragments: str) -> None:
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     for fragment in fragments:
         assert fragment in lines[0]
+
+
+def assert_refused_after_notice(result, *fragments: str) -> None:
+    """Exit 2: a notice first (what `--trust` is about to fetch), then the one error line."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("error: "), result.stderr
+    assert not lines[0].startswith("error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[1]

@@ -7,6 +7,10 @@ as --data, --data-file or at our own prompts, before anything is rendered.
 
 from __future__ import annotations
 
+import os
+import resource
+import signal
+import threading
 from functools import cache
 from typing import Any
 
@@ -22,21 +26,26 @@ _FALSE_STRINGS = {"", "0", "false", "f", "no", "n", "off", "none", "null"}
 _TRUE_STRINGS = {"1", "true", "t", "yes", "y", "on"}
 
 
-#: Largest string or list a template expression may build with `*`, and largest exponent.
+#: Largest string or list a template expression may build with `*`, and largest integer (bits):
+#: one `**` or `*` on big integers is a single step no timer can interrupt.
 _MAX_PRODUCT = 1_000_000
-_MAX_EXPONENT = 1_000
+_MAX_INT_BITS = 100_000
 
 
 class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
     """jinja2's sandbox, plus bounds on `*` and `**`: a default of `{{ 'a' * 10**10 }}` or
-    `{{ 9 ** 99999999 }}` would otherwise exhaust memory or time before anything is rendered."""
+    `{{ ((10**1000)**1000)**1000 }}` would otherwise exhaust memory or time in one step."""
 
     intercepted_binops = frozenset({"*", "**"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
-            raise jinja2.sandbox.SecurityError("exponent too large")
+        integers = isinstance(left, int) and isinstance(right, int)
+        if operator == "**" and integers and right > 0 and (
+                abs(left).bit_length() * right > _MAX_INT_BITS):
+            raise jinja2.sandbox.SecurityError("power too large")
         if operator == "*":
+            if integers and abs(left).bit_length() + abs(right).bit_length() > _MAX_INT_BITS:
+                raise jinja2.sandbox.SecurityError("product too large")
             sized, count = (left, right) if isinstance(right, int) else (right, left)
             if (isinstance(sized, (str, list, tuple)) and isinstance(count, int)
                     and len(sized) * count > _MAX_PRODUCT):
@@ -58,17 +67,67 @@ def _environment() -> jinja2.sandbox.SandboxedEnvironment:
 def render(value: Any, context: dict[str, Any], question: str = "") -> Any:
     """Render a Jinja string against the answers so far; anything else is returned as is.
 
-    Raises TemplateExpressionError (naming the question) when the template's Jinja is broken or
-    does something the sandbox forbids.
+    Raises TemplateExpressionError (naming the question) when the template's Jinja is broken,
+    does something the sandbox forbids, or exceeds the bounds of `_bounded`.
     """
     if isinstance(value, str) and ("{{" in value or "{%" in value):
-        try:
-            return _environment().from_string(value).render(**context)
-        except Exception as error:
-            # The template's code failing in any way (a sandbox refusal, 1/0, 'a' + 1): one line
-            # naming the question, not a traceback.
-            raise TemplateExpressionError(question, error.__class__.__name__) from None
+        return _bounded(value, context, question)
     return value
+
+
+#: What one copier.yml expression may use. Real defaults and validators take microseconds and
+#: kilobytes; a team template's `'x'.ljust(3e8)` or nested `range(100000)` loops would take
+#: gigabytes or minutes before anything is rendered.
+MAX_SECONDS = 1.0
+MAX_MEMORY = 64 * 2**20  #: address space beyond what the process maps when evaluation starts
+MAX_OUTPUT = 2**20  #: characters one expression may produce (an answer is a line or two)
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def _out_of_time(signum: int, frame: Any) -> None:
+    raise _OutOfTime
+
+
+def _bounded(source: str, context: dict[str, Any], question: str) -> str:
+    """Evaluate under an address-space limit and a timer, in this process (a few microseconds
+    of setup): every way to build a large string or list (ljust, format, `%`, center, indent,
+    `~` in a loop, join, replace) fails at its allocation with MemoryError, and every loop
+    (nested ranges, a backtracking regex) is stopped by SIGALRM. Integers are bounded in the
+    sandbox itself (`_Sandbox`), since one `**` is a single uninterruptible step."""
+    bounded = threading.current_thread() is threading.main_thread()  # signals need the main one
+    if bounded:
+        with open("/proc/self/statm") as statm:  # pages of address space mapped now
+            mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = mapped + MAX_MEMORY
+        if soft == resource.RLIM_INFINITY or soft > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        previous = signal.signal(signal.SIGALRM, _out_of_time)
+        signal.setitimer(signal.ITIMER_REAL, MAX_SECONDS)
+    try:
+        rendered = _environment().from_string(source).render(**context)
+        if len(rendered) <= MAX_OUTPUT:
+            return rendered
+        problem = f"it produced more than {MAX_OUTPUT} characters"
+    except _OutOfTime:
+        problem = f"it ran longer than {MAX_SECONDS:g} s"
+    except MemoryError:
+        problem = f"it needed more than {MAX_MEMORY // 2**20} MB"
+    except jinja2.sandbox.SecurityError as error:
+        problem = f"the sandbox refused it: {error}"
+    except Exception as error:
+        # The template's code failing in any way (a sandbox refusal, 1/0, 'a' + 1): one line
+        # naming the question, not a traceback.
+        problem = error.__class__.__name__
+    finally:
+        if bounded:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    raise TemplateExpressionError(question, problem)
 
 
 def to_bool(value: Any) -> bool:

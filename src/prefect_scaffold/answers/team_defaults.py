@@ -85,8 +85,8 @@ def load(template: str, cwd: Path) -> list[TeamDefaults]:
             config = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise InvalidTeamDefaults(path, f"is not valid TOML ({error})") from None
-        general = config.get("defaults", {})
-        specific = config.get("templates", {}).get(template, {})
+        general, templates = config.get("defaults", {}), config.get("templates", {})
+        specific = templates.get(template, {}) if isinstance(templates, dict) else None
         if not isinstance(general, dict) or not isinstance(specific, dict):
             raise InvalidTeamDefaults(path, "[defaults] and [templates.<name>] must be tables")
         layers.append(TeamDefaults(str(path), {**general, **specific}, specific))

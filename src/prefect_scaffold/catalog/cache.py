@@ -46,6 +46,23 @@ def content_hash(folder: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def contained(folder: Path, root: Path) -> bool:
+    """Whether `folder` and every symlink under it, resolved, stay inside `root` (a release or
+    a clone whose `templates` links elsewhere would be hashed and cached from outside it)."""
+    root = root.resolve()
+    try:
+        if not folder.resolve().is_relative_to(root):
+            return False
+        for base, dirs, files in os.walk(folder):
+            for name in (*dirs, *files):
+                path = Path(base) / name
+                if path.is_symlink() and not path.resolve().is_relative_to(root):
+                    return False
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+    return True
+
+
 def content_tag(template: Template) -> str:
     """`<version>+g<hash>`: a PEP 440 version that changes whenever the template's files do."""
     return f"{__version__}+g{content_hash(template.path)}"

@@ -8,11 +8,11 @@ are read from a shallow clone so `--data` is validated before anything renders.
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from prefect_scaffold import hardened_git
 from prefect_scaffold.errors import InvalidSource, UnreachableSource
 
 from .registry import Template, get_template, load_template
@@ -31,7 +31,8 @@ REF_ALLOWED = "a git tag, branch or commit (letters, digits, . _ + / -; not star
 
 def validate_location(value: str, field: str = "--template-source") -> str:
     """`value` if git may safely be handed it as a repository; raises InvalidSource otherwise."""
-    if not value or value.startswith("-") or any(ord(c) < 32 for c in value) or "::" in value:
+    controls = any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in value)  # C0, DEL and C1
+    if not value or value.startswith("-") or controls or "::" in value:
         raise InvalidSource(field, value, LOCATION_ALLOWED)
     if match := _SCHEME.match(value):
         if match["scheme"].lower() not in _SCHEMES:
@@ -73,11 +74,10 @@ def team(url: str, vcs_ref: str | None) -> TemplateSource:
         return TemplateSource(load_template(local.absolute()), str(local.absolute()), vcs_ref)
     with tempfile.TemporaryDirectory(prefix="prefect-scaffold-source-") as workdir:
         checkout = Path(workdir) / "source"
-        command = ["git", "clone", "--quiet", "--depth", "1"]
+        command = ["clone", "--quiet", "--depth", "1"]
         if vcs_ref:
             command += ["--branch", vcs_ref]
-        result = subprocess.run([*command, "--", url, str(checkout)], capture_output=True,
-                                text=True, check=False)
+        result = hardened_git.run(*command, "--", url, str(checkout))
         if result.returncode != 0:
             lines = result.stderr.strip().splitlines()
             raise UnreachableSource(url, lines[-1] if lines else "git clone failed")

@@ -31,13 +31,13 @@ def decide(template: Template, url: str, *, trust: bool) -> str | None:
     features = unsafe_features(template)
     if not features or trust:
         return None
-    if _trusted_by_copier_settings(url):
+    if trusted_by_copier_settings(url):
         return (f"trusting {url} ({', '.join(features)}): it is listed under `trust` in "
                 "copier's settings.yml")
     raise UntrustedTemplate(f"--template-source {url}", features)
 
 
-def _trusted_by_copier_settings(url: str) -> bool:
+def trusted_by_copier_settings(url: str) -> bool:
     # copier's own matcher, so we agree exactly with the check run_copy makes later; it is not
     # public API, so a copier without it means "not trusted" (fail closed).
     import copier

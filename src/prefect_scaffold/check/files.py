@@ -5,19 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from prefect_scaffold.project_files import MAX_FILE_BYTES, is_inside
+
+__all__ = ["MAX_DIR_DEPTH", "MAX_FILES", "MAX_FILE_BYTES", "SKIPPED_DIRS", "is_inside",
+           "project_files"]
+
 SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "dist", "build",
                 ".mypy_cache", ".ruff_cache", ".pytest_cache", ".terraform"}
-MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DIR_DEPTH = 12
 MAX_FILES = 5_000
-
-
-def is_inside(path: Path, root: Path) -> bool:
-    """Whether `path`, symlinks resolved, is within `root`."""
-    try:
-        return path.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError):  # a symlink loop
-        return False
 
 
 def project_files(root: Path, *suffixes: str) -> Iterator[Path]:

@@ -11,13 +11,13 @@ template changes arrive through the usual three-way merge.
 from __future__ import annotations
 
 import difflib
-import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from prefect_scaffold import project_files
 from prefect_scaffold.answers.layers import Given, Prompt, layer, resolve
 from prefect_scaffold.answers.team_defaults import TeamDefaults
 from prefect_scaffold.errors import CannotAdopt
@@ -56,7 +56,7 @@ def answers_for(project: Path, template_name: str, data: dict[str, Any],
 def _refuse(project: Path) -> None:
     if not project.is_dir():
         raise CannotAdopt(project, "is not a directory")
-    if (project / ANSWERS_FILE).exists():
+    if project_files.exists(project, ANSWERS_FILE):
         raise CannotAdopt(project, f"already has {ANSWERS_FILE} (it came from a template); "
                           "use prefect-scaffold update")
     if not has_prefect_project(project):
@@ -75,29 +75,33 @@ def adopt(project: Path, template_name: str, answers: dict[str, Any], found: dic
         rendered = Path(workdir) / "rendered"
         render(bundled(template_name), answers, rendered)
         files = sorted(p.relative_to(rendered) for p in rendered.rglob("*") if p.is_file())
-        added = [f for f in files if not (project / f).exists()]
-        kept = [f for f in files if (project / f).is_file()
-                and (project / f).read_bytes() != (rendered / f).read_bytes()]
+        added = [f for f in files if not project_files.exists(project, f)]
+        kept = [f for f in files if project_files.is_file(project, f)
+                and project_files.read_bytes(project, f) != (rendered / f).read_bytes()]
         # The template's tests of a module test its example code, not yours that stays in its place.
         yours = {f.stem for f in kept if f.suffix == ".py"}
         skipped = [f for f in added if f.parts[0] == "tests"
                    and f.stem.removeprefix("test_") in yours]
         added = [f for f in added if f not in skipped]
         diff = "".join([*(_diff(None, rendered / f, f) for f in added),
-                        *(_diff(project / f, rendered / f, f) for f in kept)])
+                        *(_diff(project_files.read_bytes(project, f), rendered / f, f)
+                          for f in kept)])
         if apply:
-            # The answers file last: until it is there, the repository is not adopted and a
-            # rerun starts over (files already added then compare equal).
-            for file in sorted(added, key=lambda f: f.as_posix() == ANSWERS_FILE):
-                (project / file).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(rendered / file, project / file)
+            from prefect_scaffold.writing.staging import signals_held
+
+            # Ctrl-C waits for the few writes (every path was checked above). The answers file
+            # last: should the machine die meanwhile, a rerun starts over.
+            with signals_held(commits=True):
+                for file in sorted(added, key=lambda f: f.as_posix() == ANSWERS_FILE):
+                    project_files.write_bytes(project, file, (rendered / file).read_bytes(),
+                                              mode=(rendered / file).stat().st_mode)
     return AdoptPlan(project, template_name, answers, found, added, kept, skipped, diff,
                      applied=apply)
 
 
-def _diff(ours: Path | None, theirs: Path, name: Path) -> str:
+def _diff(ours: bytes | None, theirs: Path, name: Path) -> str:
     try:
-        before = ours.read_text().splitlines(keepends=True) if ours else []
+        before = ours.decode().splitlines(keepends=True) if ours is not None else []
         after = theirs.read_text().splitlines(keepends=True)
     except UnicodeDecodeError:
         return f"Binary file {name} differs\n"

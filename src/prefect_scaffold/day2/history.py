@@ -5,6 +5,11 @@ the cache kept before that store existed (projects rendered then recorded its pa
 prefect-scaffold release that rendered it, installed with uv into a cached folder of its own
 (wheels only, no dependencies: nothing of the release runs) and verified against the tag; or a
 folder the user points to with `update --template-source`.
+
+A pull request can write `scaffold_install`: only `prefect-scaffold==X.Y.Z` (the configured
+index) and the place the running prefect-scaffold itself was installed from are fetched as they
+are; any other repository or URL needs `--trust`, and is named before it is fetched. A release's
+template is used only if no symlink in it leads out of the release.
 """
 
 from __future__ import annotations
@@ -17,11 +22,15 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from prefect_scaffold import hardened_git
+from prefect_scaffold.answers.computed import install_spec as running_install_spec
 from prefect_scaffold.catalog import cache as template_cache
 from prefect_scaffold.catalog.sources import validate_location, validate_ref
-from prefect_scaffold.errors import CannotUpdate, InvalidSource
+from prefect_scaffold.errors import CannotUpdate, InvalidSource, UntrustedSource
+from prefect_scaffold.secrets import redact_url
 from prefect_scaffold.writing.answers_file import RecordedSource
 
 #: What an answers file's `scaffold_install` may ask `update` to fetch: an exact release from the
@@ -38,7 +47,8 @@ def install_spec(recorded: RecordedSource) -> str:
     return str(spec).strip()
 
 
-def old_template(project: Path, recorded: RecordedSource, template_source: Path | None) -> Path:
+def old_template(project: Path, recorded: RecordedSource, template_source: Path | None, *,
+                 trust: bool = False, notify: Callable[[str], None] = lambda _: None) -> Path:
     """The folder of the bundled template that rendered `project`, verified by its content tag."""
     name, tag = recorded.bundled, recorded.commit
     assert name is not None
@@ -50,7 +60,23 @@ def old_template(project: Path, recorded: RecordedSource, template_source: Path 
         return _from_folder(project, name, tag, template_source)
     if recorded.legacy and (folder := _from_legacy_repository(Path(recorded.src_path), name, tag)):
         return folder
-    return _from_release(project, name, tag, install_spec(recorded))
+    spec = install_spec(recorded)
+    place = _place(spec)
+    if not _INSTALLABLE.fullmatch(spec) and (place is None
+                                             or place != _place(running_install_spec())):
+        if not trust:
+            raise UntrustedSource(f"update {project}", "scaffold_install", spec)
+        notify(f"fetching template {name} {tag} from {redact_url(spec)} (--trust)")
+    return _from_release(project, name, tag, spec)
+
+
+def _place(spec: str) -> str | None:
+    """Where an install spec fetches from: a git repository's URL, a wheel's folder URL."""
+    if git := _GIT_SPEC.fullmatch(spec):
+        return git["url"]
+    if _WHEEL_URL.fullmatch(spec):
+        return spec.rpartition("/")[0]
+    return None
 
 
 def _from_folder(project: Path, name: str, tag: str, given: Path) -> Path:
@@ -65,8 +91,8 @@ def _from_legacy_repository(repository: Path, name: str, tag: str) -> Path | Non
     """Read `tag` from the cache repository of older releases, even if its worktree is broken."""
     if not (repository / ".git").is_dir():
         return None
-    result = subprocess.run(["git", "-C", str(repository), "archive", "--format=tar",
-                             f"refs/tags/{tag}"], capture_output=True, check=False)
+    result = hardened_git.run("-C", str(repository), "archive", "--format=tar",
+                              f"refs/tags/{tag}", text=False)
     if result.returncode != 0:
         return None
     with tempfile.TemporaryDirectory(prefix="prefect-scaffold-legacy-") as workdir:
@@ -111,8 +137,9 @@ def _from_release(project: Path, name: str, tag: str, spec: str) -> Path:
         building = Path(tempfile.mkdtemp(prefix=".building-", dir=release.parent))
         try:
             for step in (command, *checkout):
-                result = subprocess.run(step, cwd=building, capture_output=True, text=True,
-                                        check=False, env={**os.environ, "NO_COLOR": "1"})
+                result = (hardened_git.run(*step[1:], cwd=building) if step[0] == "git" else
+                          subprocess.run(step, cwd=building, capture_output=True, text=True,
+                                         check=False, env={**os.environ, "NO_COLOR": "1"}))
                 if result.returncode != 0:
                     lines = result.stderr.strip().splitlines() or [f"{step[0]} failed"]
                     raise cannot(f"could not be installed ({lines[-1].strip()})")
@@ -120,6 +147,8 @@ def _from_release(project: Path, name: str, tag: str, spec: str) -> Path:
         finally:
             shutil.rmtree(building, ignore_errors=True)
     folder = release / templates / name
+    if not template_cache.contained(folder, release):
+        raise cannot("has a symlink leading out of the release")
     if not (folder / "copier.yml").is_file():
         raise cannot(f"does not bundle a template named {name}")
     if not template_cache.tag_matches(folder, tag):

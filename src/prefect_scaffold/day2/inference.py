@@ -16,17 +16,20 @@ from typing import Any
 
 import yaml
 
+from prefect_scaffold import project_files
 from prefect_scaffold.answers.team_defaults import TeamDefaults
 from prefect_scaffold.check.serve_scripts import serve_scripts
+from prefect_scaffold.limits import Unbounded, load_yaml
 
 _TEMPLATE_STRING = re.compile(r"\{\{.*\}\}")
 _ECR = re.compile(r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com")
 
 
-def _yaml(path: Path) -> Any:
+def _yaml(path: Path, root: Path) -> Any:
+    """A YAML file of the repository (bounded, never outside it); None if absent or broken."""
     try:
-        return yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError, UnicodeDecodeError, RecursionError):
+        return load_yaml(project_files.read_text(root, path.relative_to(root)))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError, RecursionError, Unbounded):
         return None
 
 
@@ -43,7 +46,7 @@ def _literal(value: Any) -> bool:
 
 
 def has_prefect_project(root: Path) -> bool:
-    return (root / "prefect.yaml").is_file() or bool(serve_scripts(root))
+    return project_files.is_file(root, "prefect.yaml") or bool(serve_scripts(root))
 
 
 def infer(root: Path) -> list[TeamDefaults]:
@@ -68,7 +71,8 @@ def _project_name(name: str) -> str:
 def _pyproject(root: Path) -> TeamDefaults:
     path = root / "pyproject.toml"
     try:
-        project = _mapping(tomllib.loads(path.read_text()).get("project"))
+        project = _mapping(tomllib.loads(project_files.read_text(root, path.name))
+                           .get("project"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         project = {}
     values = {"project_name": _project_name(project["name"])} if "name" in project else {}
@@ -79,7 +83,7 @@ def _pyproject(root: Path) -> TeamDefaults:
 
 def _helm_values(root: Path) -> TeamDefaults:
     for path in sorted(root.glob("*/values*.yaml")) + sorted(root.glob("values*.yaml")):
-        config = _mapping(_mapping(_mapping(_yaml(path)).get("worker")).get("config"))
+        config = _mapping(_mapping(_mapping(_yaml(path, root)).get("worker")).get("config"))
         if isinstance(config.get("workPool"), str):
             values = {"work_pool_name": config["workPool"]}
             if queues := _list(config.get("workQueues")):
@@ -92,8 +96,8 @@ def _serve_script(root: Path) -> TeamDefaults:
     """The first `flow.serve(...)`/`to_deployment(...)`: flow module, cron or interval."""
     for script in serve_scripts(root):
         try:
-            tree = ast.parse(script.read_text())
-        except (SyntaxError, UnicodeDecodeError):
+            tree = ast.parse(project_files.read_text(root, script.relative_to(root)))
+        except (SyntaxError, UnicodeDecodeError, RecursionError, MemoryError):
             continue
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
@@ -114,7 +118,7 @@ def _serve_script(root: Path) -> TeamDefaults:
 
 def _prefect_yaml(root: Path) -> TeamDefaults:
     path = root / "prefect.yaml"
-    document = _mapping(_yaml(path))
+    document = _mapping(_yaml(path, root))
     values: dict[str, Any] = {}
     if isinstance(document.get("name"), str):
         values["project_name"] = _project_name(document["name"])

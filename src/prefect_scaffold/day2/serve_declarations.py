@@ -12,6 +12,7 @@ import ast
 from pathlib import Path
 from typing import Any
 
+from prefect_scaffold import project_files
 from prefect_scaffold.errors import UnconvertibleServeScript
 
 _CALLS = ("to_deployment", "serve")
@@ -23,8 +24,12 @@ _TIMEDELTA_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 def deployments(project: Path, script: str = "serve.py") -> list[dict[str, Any]]:
     """The prefect.yaml `deployments` entries equivalent to `script`'s declarations."""
-    path = project / script
-    tree = ast.parse(path.read_text(), filename=script)
+    try:
+        tree = ast.parse(project_files.read_text(project, script), filename=script)
+    except (SyntaxError, UnicodeDecodeError, RecursionError, MemoryError) as problem:
+        line = getattr(problem, "lineno", None) or 1
+        raise UnconvertibleServeScript(script, line, "it is not Python this can read "
+                                       f"({type(problem).__name__})") from None
     entrypoints = _flow_imports(tree)
     found = []
     for node in ast.walk(tree):

@@ -14,7 +14,10 @@ from typing import Any
 
 import yaml
 
-from prefect_scaffold.errors import CannotUpdate, NoRepositories, ScaffoldError
+from prefect_scaffold import project_files
+from prefect_scaffold._console import sanitise
+from prefect_scaffold.errors import CannotUpdate, NoRepositories, ScaffoldError, UntrustedSource
+from prefect_scaffold.limits import Unbounded, load_yaml
 from prefect_scaffold.writing.answers_file import ANSWERS_FILE, read
 
 #: Files that make a folder a Prefect repository (rather than a folder of them).
@@ -73,6 +76,8 @@ def repository_status(path: Path) -> RepositoryStatus:
         rendered = recorded.commit or "-"
         latest = latest_version(path, recorded)
         drift = "current" if latest == recorded.commit else "outdated"
+    except UntrustedSource:  # the answers file names a source nobody vouched for: not fetched
+        drift = "unknown: its source is fetched only with `update --check --trust`"
     except CannotUpdate as problem:
         unmanaged = not (path / ANSWERS_FILE).is_file()
         drift = "unmanaged" if unmanaged else f"unknown: {str(problem).split(': ', 1)[-1]}"
@@ -89,8 +94,9 @@ def _pool(path: Path, answers: dict[str, Any]) -> str:
     if isinstance(answers.get("work_pool_name"), str):
         return answers["work_pool_name"]
     try:
-        document = yaml.safe_load((path / "prefect.yaml").read_text())
-    except (OSError, yaml.YAMLError, UnicodeDecodeError, RecursionError):
+        document = load_yaml(project_files.read_text(path, "prefect.yaml"))
+    except (OSError, ScaffoldError, yaml.YAMLError, UnicodeDecodeError, RecursionError,
+            Unbounded):
         document = None
     names = set()
     deployments = document.get("deployments") if isinstance(document, dict) else None
@@ -100,11 +106,17 @@ def _pool(path: Path, answers: dict[str, Any]) -> str:
             names.add(pool["name"])
     if names:
         return ", ".join(sorted(names))
-    return "serve" if (path / "serve.py").is_file() else "-"
+    try:
+        return "serve" if project_files.is_file(path, "serve.py") else "-"
+    except ScaffoldError:  # a serve.py linking out of the repository is not read
+        return "-"
 
 
 def as_table(rows: list[RepositoryStatus], *, markdown: bool = False) -> str:
-    cells = [list(COLUMNS), *(row.cells() for row in rows)]
+    # Sanitised here, not only when printed: escaping changes widths, and a newline in a
+    # folder name would start a row of its own.
+    cells = [list(COLUMNS), *([sanitise(cell, one_line=True) for cell in row.cells()]
+                              for row in rows)]
     if markdown:
         escape = [[cell.replace("|", "\\|") for cell in line] for line in cells]
         lines = ["| " + " | ".join(line) + " |" for line in escape]

@@ -22,11 +22,13 @@ from typing import Any
 
 import yaml
 
+from prefect_scaffold import hardened_git, project_files
 from prefect_scaffold.answers.layers import Prompt, layer, resolve
 from prefect_scaffold.answers.team_defaults import TeamDefaults
 from prefect_scaffold.errors import CannotSwitch
 from prefect_scaffold.writing import answers_file
 from prefect_scaffold.writing.answers_file import RecordedSource
+from prefect_scaffold.writing.staging import signals_held
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,8 @@ class SwitchResult:
     conflicts: list[Path] = field(default_factory=list)
 
 
-def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=project,
-                          capture_output=True, text=True, check=False)
+def _git(project: Path, *args: str, identity: bool = False) -> subprocess.CompletedProcess[str]:
+    return hardened_git.run(*args, cwd=project, identity=identity)
 
 
 def prepare(project: Path, to: str) -> RecordedSource:
@@ -94,22 +95,24 @@ def switch(project: Path, recorded: RecordedSource, to: str, answers: dict[str, 
     from .serve_declarations import deployments
 
     branch = branch or f"switch-to-{to.replace('_', '-')}"
-    declared = deployments(project) if (project / "serve.py").is_file() else []
+    declared = deployments(project) if project_files.is_file(project, "serve.py") else []
     with tempfile.TemporaryDirectory(prefix="prefect-scaffold-switch-") as workdir:
         old, new = _render_both(project, recorded, to, answers, Path(workdir))
+        for file in {*_files(old), *_files(new)}:  # refused before the branch: nothing written
+            project_files.inside(project, file)
         if declared and (new / "prefect.yaml").is_file():
             _carry_deployments(new / "prefect.yaml", declared)
-        if _git(project, "switch", "-q", "-c", branch).returncode != 0:
-            raise CannotSwitch(project, f"cannot create branch {branch!r} (does it exist?); "
-                               "pass --branch")
-        result = _apply(project, old, new)
-    _git(project, "add", "-A")
-    message = f"Switch from {recorded.bundled} to {to} (prefect-scaffold switch)"
-    identity = [] if _git(project, "config", "user.email").stdout.strip() else [
-        "-c", "user.name=prefect-scaffold", "-c", "user.email=prefect-scaffold@localhost"]
-    committed = _git(project, *identity, "commit", "-q", "-m", message)
-    if committed.returncode != 0:
-        raise CannotSwitch(project, f"git commit failed: {committed.stderr.strip()}")
+        # Branch, files and commit as one step Ctrl-C waits for (a second or so).
+        with signals_held(commits=True):
+            if _git(project, "switch", "-q", "-c", branch).returncode != 0:
+                raise CannotSwitch(project, f"cannot create branch {branch!r} (does it "
+                                   "exist?); pass --branch")
+            result = _apply(project, old, new)
+            _git(project, "add", "-A")
+            message = f"Switch from {recorded.bundled} to {to} (prefect-scaffold switch)"
+            committed = _git(project, "commit", "-q", "-m", message, identity=True)
+            if committed.returncode != 0:
+                raise CannotSwitch(project, f"git commit failed: {committed.stderr.strip()}")
     head = _git(project, "rev-parse", "--short", "HEAD").stdout.strip()
     return SwitchResult(branch, head, [d["name"] for d in declared], **result)
 
@@ -125,8 +128,9 @@ def _render_both(project: Path, recorded: RecordedSource, to: str, answers: dict
 
     old_folder = old_template(project, recorded, None)
     previous = {k: v for k, v in recorded.answers.items() if not k.startswith("_")}
-    run_copy(str(old_folder), workdir / "old", data=previous, defaults=True, quiet=True,
-             overwrite=True)
+    with hardened_git.hardened_environment():
+        run_copy(str(old_folder), workdir / "old", data=previous, defaults=True, quiet=True,
+                 overwrite=True)
     render(bundled(to), answers, workdir / "new")
     return workdir / "old", workdir / "new"
 
@@ -152,10 +156,10 @@ def _apply(project: Path, old_root: Path, new_root: Path) -> dict[str, list[Path
                                                       "conflicts")}
     for file in sorted(set(old) - set(new)):
         target = project / file
-        if not target.is_file():
+        if not project_files.is_file(project, file):
             continue
-        if target.read_bytes() == old[file]:
-            target.unlink()
+        if project_files.read_bytes(project, file) == old[file]:
+            project_files.unlink(project, file)
             result["removed"].append(file)
             for folder in target.parents:  # a folder only that file was in goes with it
                 if folder == project or any(folder.iterdir()):
@@ -164,19 +168,18 @@ def _apply(project: Path, old_root: Path, new_root: Path) -> dict[str, list[Path
         else:
             result["kept"].append(file)
     for file, content in sorted(new.items()):
-        target = project / file
+        target = project_files.inside(project, file)
         if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            project_files.write_bytes(project, file, content)
             result["added"].append(file)
             continue
-        yours = target.read_bytes()
+        yours = project_files.read_bytes(project, file)
         if yours == content or content == old.get(file):
             continue  # already the same, or the template did not change it: yours stays
         if yours == old.get(file) or file.as_posix() == answers_file.ANSWERS_FILE:
-            target.write_bytes(content)
+            project_files.write_bytes(project, file, content)
             continue
-        if _merge(target, old.get(file, b""), content):
+        if _merge(target.resolve(), old.get(file, b""), content):
             result["merged"].append(file)
         else:
             result["conflicts"].append(file)
@@ -189,7 +192,7 @@ def _merge(target: Path, base: bytes, theirs: bytes) -> bool:
         base_file, theirs_file = Path(workdir) / "base", Path(workdir) / "theirs"
         base_file.write_bytes(base)
         theirs_file.write_bytes(theirs)
-        merged = subprocess.run(["git", "merge-file", "-L", "yours", "-L", "old template", "-L",
-                                 "new template", "--", str(target), str(base_file),
-                                 str(theirs_file)], capture_output=True, check=False)
+        merged = hardened_git.run("merge-file", "-L", "yours", "-L", "old template", "-L",
+                                  "new template", "--", str(target), str(base_file),
+                                  str(theirs_file))
     return merged.returncode == 0

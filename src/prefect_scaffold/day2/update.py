@@ -11,19 +11,27 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from prefect_scaffold import hardened_git, project_files
 from prefect_scaffold.check import Report, check
-from prefect_scaffold.errors import CannotUpdate, NothingToCheck, UntrustedTemplate
+from prefect_scaffold.errors import (
+    CannotUpdate,
+    NothingToCheck,
+    ScaffoldError,
+    UntrustedSource,
+    UntrustedTemplate,
+)
+from prefect_scaffold.secrets import redact_url
 from prefect_scaffold.writing import answers_file
 from prefect_scaffold.writing.answers_file import RecordedSource
+from prefect_scaffold.writing.staging import signals_held
 
 __all__ = ["UpdateResult", "update"]
 
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
-_GIT_IDENTITY = ["-c", "user.name=prefect-scaffold", "-c", "user.email=prefect-scaffold@localhost",
-                 "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,8 @@ class UpdateResult:
         return self.latest != self.current
 
 
-def latest_version(project: Path, recorded: RecordedSource) -> str:
+def latest_version(project: Path, recorded: RecordedSource, *, trust: bool = False,
+                   notify: Callable[[str], None] = lambda _: None) -> str:
     """The newest version the template source offers; CannotUpdate when that is unknowable.
 
     Failing closed matters: CI runs `update --check` as a drift gate, and "latest unknown" must
@@ -52,15 +61,26 @@ def latest_version(project: Path, recorded: RecordedSource) -> str:
         if recorded.bundled not in template_names():
             raise CannotUpdate(project, f"template {recorded.bundled!r} is no longer bundled")
         return content_tag(get_template(recorded.bundled))
+    _require_trusted(project, recorded.src_path, trust=trust, notify=notify)
     return _newest_tag(project, recorded.src_path)
+
+
+def _require_trusted(project: Path, url: str, *, trust: bool,
+                     notify: Callable[[str], None]) -> None:
+    """A team source comes from the answers file, which a pull request can point anywhere: fetch
+    it with --trust or when copier's settings trust it, naming it first."""
+    from prefect_scaffold.catalog.trust import trusted_by_copier_settings
+
+    if not (trust or trusted_by_copier_settings(url)):
+        raise UntrustedSource(f"update {project}", "_src_path", url)
+    notify(f"fetching template versions from {redact_url(url)}")
 
 
 def _newest_tag(project: Path, url: str) -> str:
     from packaging.version import InvalidVersion, Version
 
     # `--` ends git's options: the URL comes from a file a pull request may have written.
-    result = subprocess.run(["git", "ls-remote", "--tags", "--refs", "--", url],
-                            capture_output=True, text=True, check=False)
+    result = hardened_git.run("ls-remote", "--tags", "--refs", "--", url)
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
         raise CannotUpdate(project, f"cannot list the versions of {url}: "
@@ -78,11 +98,15 @@ def _newest_tag(project: Path, url: str) -> str:
 
 
 def update(project: Path, *, check_only: bool = False, trust: bool = False,
-           template_source: Path | None = None) -> UpdateResult:
+           template_source: Path | None = None,
+           notify: Callable[[str], None] = lambda _: None) -> UpdateResult:
+    if not project.is_dir():
+        raise CannotUpdate(project, "is not a directory; pass the rendered project's folder")
     if not check_only:
         _recover_killed_update(project)
     recorded = answers_file.read(project)
-    current, latest = recorded.commit, latest_version(project, recorded)
+    current, latest = recorded.commit, latest_version(project, recorded, trust=trust,
+                                                      notify=notify)
     if check_only:
         return UpdateResult(current, latest)
     if latest == current:
@@ -95,12 +119,16 @@ def update(project: Path, *, check_only: bool = False, trust: bool = False,
         raise CannotUpdate(project, f"not a git repository (rendered with --no-git?); update "
                                     f"needs one to keep your edits: {START_BY_HAND}, then again")
     if recorded.bundled is None:
-        _copier_update(project, latest, trust=trust)
+        for version in (recorded.commit, latest):  # copier renders both; a PR can pick the old
+            _refuse_rendered_git(recorded, recorded.src_path, version, trust=trust)
+        with signals_held(commits=True):  # copier's merge into the checkout is not undone
+            _copier_update(project, latest, trust=trust)
     else:
-        _update_bundled(project, recorded, latest, trust=trust, template_source=template_source)
+        _update_bundled(project, recorded, latest, trust=trust, template_source=template_source,
+                        notify=notify)
     conflicts = sorted(
         path.relative_to(project) for path in project.rglob("*")
-        if path.is_file() and ".git" not in path.parts and _has_conflict(path))
+        if path.is_file() and ".git" not in path.parts and _has_conflict(project, path))
     # Conflict markers break YAML, and a new template version may expect new answers: check the
     # result the way CI will (a team template may render nothing `check` knows).
     try:
@@ -116,8 +144,9 @@ def _copier_update(project: Path, vcs_ref: str, *, trust: bool) -> None:
     from plumbum import ProcessExecutionError
 
     try:
-        run_update(str(project), vcs_ref=vcs_ref, defaults=True, overwrite=True, quiet=True,
-                   unsafe=trust, conflict="inline", skip_answered=True)
+        with hardened_git.hardened_environment():
+            run_update(str(project), vcs_ref=vcs_ref, defaults=True, overwrite=True, quiet=True,
+                       unsafe=trust, conflict="inline", skip_answered=True)
     except UnsafeTemplateError:
         raise UntrustedTemplate(f"update {project}") from None
     except (CopierError, ProcessExecutionError, subprocess.CalledProcessError) as error:
@@ -126,13 +155,14 @@ def _copier_update(project: Path, vcs_ref: str, *, trust: bool) -> None:
 
 
 def _update_bundled(project: Path, recorded: RecordedSource, latest: str, *, trust: bool,
-                    template_source: Path | None) -> None:
+                    template_source: Path | None, notify: Callable[[str], None]) -> None:
     from prefect_scaffold.catalog.registry import get_template
 
     from .history import old_template
 
     name = str(recorded.bundled)
-    old = old_template(project, recorded, template_source)
+    old = old_template(project, recorded, template_source, trust=trust, notify=notify)
+    _refuse_rendered_git(recorded, str(old), None, trust=trust)
     _require_tracked(project, recorded.path)
     original = recorded.path.read_bytes()
     with tempfile.TemporaryDirectory(prefix="prefect-scaffold-update-") as workdir:
@@ -145,14 +175,31 @@ def _update_bundled(project: Path, recorded: RecordedSource, latest: str, *, tru
         _git(project, "update-index", "--skip-worktree", "--", answers_file.ANSWERS_FILE)
         updated = False
         try:
-            answers_file.write_source(recorded.path, str(history), "1.0.0")
-            _copier_update(project, "2.0.0", trust=trust)
-            answers_file.record_bundled(recorded.path, name, latest)
+            # Ctrl-C waits for copier's merge into the checkout and the answers file after it.
+            with signals_held(commits=True):
+                answers_file.write_source(recorded.path, str(history), "1.0.0")
+                _copier_update(project, "2.0.0", trust=trust)
+                answers_file.record_bundled(recorded.path, name, latest)
             updated = True
         finally:
             if not updated:
                 recorded.path.write_bytes(original)
             _git(project, "update-index", "--no-skip-worktree", "--", answers_file.ANSWERS_FILE)
+
+
+def _refuse_rendered_git(recorded: RecordedSource, url: str, vcs_ref: str | None, *,
+                         trust: bool) -> None:
+    """Render a version copier is about to render inside its update, where our refusal of a
+    rendered `.git` (writing/render.py) cannot see: TemplateRefused if it renders one."""
+    from prefect_scaffold.catalog.registry import load_template
+    from prefect_scaffold.catalog.sources import TemplateSource, team
+    from prefect_scaffold.writing.render import render
+
+    source = (team(url, vcs_ref) if vcs_ref is not None
+              else TemplateSource(load_template(Path(url)), url))
+    answers = {k: v for k, v in recorded.answers.items() if not k.startswith("_")}
+    with tempfile.TemporaryDirectory(prefix="prefect-scaffold-preview-") as workdir:
+        render(source, answers, Path(workdir) / "preview", dry_run=True, trust=trust)
 
 
 def _recover_killed_update(project: Path) -> None:
@@ -188,13 +235,12 @@ def _commit_version(repository: Path, folder: Path, tag: str) -> None:
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *_GIT_IDENTITY, *args], cwd=cwd, capture_output=True, text=True,
-                          check=False)
+    return hardened_git.run(*args, cwd=cwd, identity=True)
 
 
-def _has_conflict(path: Path) -> bool:
+def _has_conflict(project: Path, path: Path) -> bool:
     try:
-        text = path.read_text()
-    except (UnicodeDecodeError, OSError):
+        text = project_files.read_text(project, path.relative_to(project))
+    except (UnicodeDecodeError, OSError, ScaffoldError):  # not ours to read: not merged either
         return False
     return any(line.startswith(CONFLICT_MARKERS) for line in text.splitlines())

@@ -24,8 +24,10 @@ from typing import Any
 
 import yaml
 
+from prefect_scaffold import project_files
 from prefect_scaffold.catalog.sources import validate_location, validate_ref
-from prefect_scaffold.errors import CannotUpdate, InvalidSource
+from prefect_scaffold.errors import CannotUpdate, InvalidSource, ProjectFileRefused
+from prefect_scaffold.limits import Unbounded, load_yaml
 
 ANSWERS_FILE = ".copier-answers.yml"
 BUNDLED = "prefect-scaffold:"  #: `_src_path` prefix of a bundled template
@@ -53,18 +55,21 @@ class RecordedSource:
 def read(project: Path) -> RecordedSource:
     """The validated answers file of `project`; CannotUpdate with one line when it is unusable."""
     path = project / ANSWERS_FILE
-    if not path.is_file():
-        raise CannotUpdate(project, f"no {ANSWERS_FILE}: not rendered by prefect-scaffold or "
-                           "copier (to bring it under a template: prefect-scaffold adopt)")
 
     def bad(problem: str) -> CannotUpdate:
         return CannotUpdate(project, f"{ANSWERS_FILE} {problem}; restore it from git history")
 
-    if path.stat().st_size > _MAX_BYTES:
-        raise bad("is larger than 1 MiB")
     try:
-        answers = yaml.safe_load(path.read_text())
-    except (yaml.YAMLError, UnicodeDecodeError, RecursionError):
+        text = project_files.read_text(project, ANSWERS_FILE, limit=_MAX_BYTES)
+    except FileNotFoundError:
+        raise CannotUpdate(project, f"no {ANSWERS_FILE}: not rendered by prefect-scaffold or "
+                           "copier (to bring it under a template: prefect-scaffold adopt)"
+                           ) from None
+    except ProjectFileRefused as problem:
+        raise bad(problem.reason) from None
+    try:
+        answers = load_yaml(text)
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError, Unbounded):
         raise bad("is not valid YAML") from None
     if not isinstance(answers, dict):
         raise bad("is not a mapping of answers")

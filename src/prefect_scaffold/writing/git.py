@@ -13,9 +13,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The identity of the initial commit when git has none configured: clearly not a person.
-LOCAL_NAME = "prefect-scaffold"
-LOCAL_EMAIL = "prefect-scaffold@localhost"
+from prefect_scaffold import hardened_git
+from prefect_scaffold.hardened_git import LOCAL_EMAIL, LOCAL_NAME
+
 START_BY_HAND = "git init && git add -A && git commit -m 'Initial commit'"
 
 
@@ -25,8 +25,8 @@ class GitOutcome:
     message: str  #: one line for the user: what happened, and the fix when nothing did
 
 
-def _git(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+def _git(*args: str, cwd: Path, identity: bool = False) -> subprocess.CompletedProcess[str]:
+    return hardened_git.run(*args, cwd=cwd, identity=identity)
 
 
 def enclosing_work_tree(path: Path) -> Path | None:
@@ -40,24 +40,21 @@ def enclosing_work_tree(path: Path) -> Path | None:
     return Path(result.stdout.strip()) if result.returncode == 0 else None
 
 
-def _configured(key: str, cwd: Path) -> bool:
-    return bool(_git("config", "--get", key, cwd=cwd).stdout.strip())
-
-
 def initial_commit(project: Path, template: str) -> GitOutcome:
     """`git init` in `project` and commit everything in it, with the user's identity if git has
-    one, else with a local `prefect-scaffold` identity the user can amend."""
+    one, else with a local `prefect-scaffold` identity the user can amend.
+
+    No hook runs (hardened_git): the commit holds exactly what the template rendered, and a
+    repository's hooks are the user's to run on it afterwards."""
     if shutil.which("git") is None:
         return GitOutcome(False, f"git: not found on PATH, so no repository was made; "
                                  f"install git, then run: {START_BY_HAND}")
-    identity: list[str] = []
-    if not (_configured("user.name", project) and _configured("user.email", project)):
-        identity = ["-c", f"user.name={LOCAL_NAME}", "-c", f"user.email={LOCAL_EMAIL}"]
+    anonymous = hardened_git.user_identity(project) is None
     steps = (["init", "--quiet"], ["add", "--all"],
-             [*identity, "commit", "--quiet", "--no-verify", "-m",
+             ["commit", "--quiet", "-m",
               f"Initial commit: rendered by prefect-scaffold (template {template})"])
     for step in steps:
-        result = _git(*step, cwd=project)
+        result = _git(*step, cwd=project, identity=step[0] == "commit")
         if result.returncode != 0:
             problem = (result.stderr.strip().splitlines() or ["failed"])[-1]
             verb = next(word for word in step if word in ("init", "add", "commit"))
@@ -65,7 +62,7 @@ def initial_commit(project: Path, template: str) -> GitOutcome:
                                      f"{problem}; make the first commit yourself: "
                                      f"{START_BY_HAND}")
     head = _git("rev-parse", "--short", "HEAD", cwd=project).stdout.strip()
-    if identity:
+    if anonymous:
         return GitOutcome(True, f"git: initial commit {head} as {LOCAL_NAME} <{LOCAL_EMAIL}> "
                                 "(no user.name/user.email configured; "
                                 "`git commit --amend --reset-author` makes it yours)")

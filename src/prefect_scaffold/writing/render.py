@@ -19,6 +19,7 @@ import yaml
 
 from prefect_scaffold.catalog.sources import TemplateSource
 from prefect_scaffold.errors import DestinationRefused, TemplateRefused, UntrustedTemplate
+from prefect_scaffold.hardened_git import hardened_environment
 
 from .destination import check_destination, normalise
 from .staging import locked, signals_deferred, stages_inside, swap_in
@@ -66,6 +67,7 @@ def _staged(source: TemplateSource, answers: dict[str, Any], destination: Path, 
                                          "choose a directory you can write to") from None
         staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the project should not be
         _copy(source, answers, staging, trust)
+        _refuse_git_folders(source, staging)
         answers_file = source.template.settings.get("_answers_file", ".copier-answers.yml")
         _verify_answers_file(source, staging / answers_file)
         files = tuple(sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file()))
@@ -77,6 +79,29 @@ def _staged(source: TemplateSource, answers: dict[str, Any], destination: Path, 
             shutil.rmtree(staging, ignore_errors=True)
 
 
+#: Characters HFS+ ignores in names (git's is_hfs_dotgit): `.g\u200cit` is `.git` there.
+_IGNORED_BY_HFS = dict.fromkeys([*range(0x200C, 0x2010), *range(0x202A, 0x202F),
+                                 *range(0x206A, 0x2070), 0xFEFF])
+
+
+def is_git_folder_name(name: str) -> bool:
+    """Whether some file system (case-insensitive, NTFS, HFS+) opens `name` as `.git`: `.GIT`,
+    `.git.`, `.git `, `.git::$INDEX_ALLOCATION`, its 8.3 short name `GIT~1`, `.g\u200cit`."""
+    folded = name.translate(_IGNORED_BY_HFS).casefold().split(":", 1)[0].rstrip(" .")
+    return folded in (".git", "git~1")
+
+
+def _refuse_git_folders(source: TemplateSource, staging: Path) -> None:
+    """A rendered `.git` (a folder named `{{ ".git" }}` escapes copier's exclude list) would hand
+    git a configuration that runs commands on the first `git add` or `git status`."""
+    for folder, dirs, files in os.walk(staging):
+        for name in [*dirs, *files]:
+            if is_git_folder_name(name):
+                found = (Path(folder) / name).relative_to(staging)
+                raise TemplateRefused(source.url, f"it renders {found.as_posix()!r}, which git "
+                                      "reads as a .git folder and would run commands from")
+
+
 def _copy(source: TemplateSource, answers: dict[str, Any], staging: Path, trust: bool) -> None:
     # imported here: copier (and jinja2) are slow to import and only `new` and `update` need them
     import jinja2
@@ -84,8 +109,9 @@ def _copy(source: TemplateSource, answers: dict[str, Any], staging: Path, trust:
     from copier.errors import CopierError, UnsafeTemplateError
 
     try:
-        run_copy(source.url, staging, data=answers, defaults=True, quiet=True,
-                 overwrite=True, unsafe=trust, vcs_ref=source.vcs_ref)
+        with hardened_environment():
+            run_copy(source.url, staging, data=answers, defaults=True, quiet=True,
+                     overwrite=True, unsafe=trust, vcs_ref=source.vcs_ref)
     except KeyboardInterrupt:
         raise
     except UnsafeTemplateError:

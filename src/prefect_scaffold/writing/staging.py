@@ -26,6 +26,20 @@ from prefect_scaffold.errors import DestinationRefused
 
 _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
+#: Whether this command has changed its destination for good (a swap, an adoption, a switch
+#: commit succeeded). From then on Ctrl-C and SIGTERM no longer stop it: it finishes (exit 0)
+#: rather than end halfway after the point of no return, or claim that nothing was written.
+_written = False
+
+
+def written() -> bool:
+    return _written
+
+
+def start_command() -> None:
+    global _written
+    _written = False
+
 
 def stages_inside(destination: Path) -> bool:
     """Whether to stage (and lock) inside the existing destination rather than beside it: when
@@ -133,7 +147,7 @@ def signals_deferred() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def signals_held() -> Iterator[None]:
+def signals_held(*, commits: bool = False) -> Iterator[None]:
     """Hold off Ctrl-C and SIGTERM while files move, or a new project's first commit is made
     (milliseconds; child processes inherit the mask, so git is not cut off halfway either).
 
@@ -141,9 +155,12 @@ def signals_held() -> Iterator[None]:
     the render is complete: a signal that came meanwhile is dropped rather than reported as
     "interrupted; nothing was written", which would then be false.
     """
+    global _written
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
     try:
         yield
+        if commits:
+            _written = True  # before the signals are let through: no instant between the two
         for signum in signal.sigpending() & _HELD_SIGNALS:
             signal.sigwait({signum})
     finally:
@@ -156,7 +173,7 @@ def swap_in(staging: Path, destination: Path, answers_file: str) -> None:
     answers = staging / answers_file
     staged.sort(key=lambda p: p == answers)  # the answers file last
     _verify(staging, staged, destination)
-    with signals_held():
+    with signals_held(commits=True):
         if destination.is_dir() and not any(destination.iterdir()):
             destination.rmdir()
         if not destination.exists():

@@ -1,0 +1,103 @@
+"""Every git command prefect-scaffold runs, copier's included, under one configuration that no
+file from a template, an answers file or a repository can turn into a command.
+
+git reads commands out of its configuration: `core.fsmonitor` on `git add`/`status`, hooks on
+`commit`, `gpg.program` when signing, a pager, an editor, a credential helper, `core.sshCommand`.
+The system and global files are skipped (a shared machine's or a CI image's), and the keys that
+name a command are overridden through GIT_CONFIG_COUNT, which beats every config file, the
+repository's own `.git/config` included. Aliases never shadow git's built-in commands, and those
+are the only ones we run. Transports are limited to the ones a template source may use
+(catalog/sources.py): `ext::` and unknown helpers are never allowed.
+
+The user's identity is the one thing read from their configuration, and only where we commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+#: The identity of a commit when git has none configured: clearly not a person.
+LOCAL_NAME = "prefect-scaffold"
+LOCAL_EMAIL = "prefect-scaffold@localhost"
+
+PROTOCOLS = ("file", "https", "http", "ssh", "git")
+
+#: Config keys whose value git runs (or that make it run something), and what they become.
+_NEUTRALISED = {
+    "core.fsmonitor": "false",
+    "core.hooksPath": os.devnull,  # no hook of any repository runs, `--no-verify` or not
+    "core.pager": "cat",
+    "core.editor": "true",
+    "sequence.editor": "true",
+    "core.sshCommand": "ssh",
+    "core.gitProxy": "none",
+    "credential.helper": "",  # an empty value clears the list of helpers
+    "commit.gpgSign": "false",
+    "tag.gpgSign": "false",
+    "safe.bareRepository": "explicit",  # a bare repository hidden in a tree is not entered
+    "protocol.allow": "never",
+    **{f"protocol.{name}.allow": "always" for name in PROTOCOLS},
+}
+
+
+def environment(*, global_config: bool = False) -> dict[str, str]:
+    """The environment variables that harden git (to add to os.environ)."""
+    hardened = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_COUNT": str(len(_NEUTRALISED)),
+                "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "GIT_EDITOR": "true"}
+    if not global_config:
+        hardened["GIT_CONFIG_GLOBAL"] = os.devnull
+    for index, (key, value) in enumerate(_NEUTRALISED.items()):
+        hardened[f"GIT_CONFIG_KEY_{index}"] = key
+        hardened[f"GIT_CONFIG_VALUE_{index}"] = value
+    return hardened
+
+
+def run(*args: str, cwd: Path | None = None, identity: bool = False, text: bool = True,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+    """`git ARGS` in `cwd`, hardened; with `identity`, committing as the user (or as
+    prefect-scaffold when git has no identity configured)."""
+    who: list[str] = []
+    if identity:
+        name, email = user_identity(cwd) or (LOCAL_NAME, LOCAL_EMAIL)
+        who = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+    return subprocess.run(["git", *who, *args], cwd=cwd, capture_output=True, text=text,
+                          check=False, env={**os.environ, **(env or {}), **environment()})
+
+
+def user_identity(cwd: Path | None) -> tuple[str, str] | None:
+    """The user's git name and email (their global or repository config), if both are set.
+
+    Reading a value runs nothing, so this one call may see the global configuration.
+    """
+    values = []
+    for key in ("user.name", "user.email"):
+        result = subprocess.run(["git", "config", "--get", key], cwd=cwd, capture_output=True,
+                                text=True, check=False,
+                                env={**os.environ, **environment(global_config=True)})
+        values.append(result.stdout.strip())
+    name, email = values
+    return (name, email) if name and email else None
+
+
+@contextlib.contextmanager
+def hardened_environment() -> Iterator[None]:
+    """Harden the git commands copier runs itself (through plumbum, whose `local.env` is a copy
+    of os.environ taken at import, so both are set) for the duration of the block."""
+    from plumbum import local
+
+    hardened = environment()
+    saved = {key: os.environ.get(key) for key in hardened}
+    os.environ.update(hardened)
+    try:
+        with local.env(**hardened):
+            yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

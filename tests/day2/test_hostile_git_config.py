@@ -1,0 +1,179 @@
+"""Every git command the tool runs, copier's own included, executes nothing a git config names
+(issue 20): a hostile global config (a shared CI image's) and a hostile repository config are in
+place while `new`, `update` (bundled and team), `switch`, `adopt --apply`, `status` and `check`
+run. Each command still does its work; the log of commands run stays empty.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from prefect_scaffold import hardened_git
+from tests.day2.test_adopt import FIXTURES
+from tests.day2.test_update import _team_template, commit_all, git, next_release  # noqa: F401
+
+HOOKS = ("pre-commit", "commit-msg", "prepare-commit-msg", "post-commit", "post-checkout",
+         "pre-auto-gc", "post-rewrite", "reference-transaction", "post-index-change",
+         "pre-merge-commit", "post-merge")
+
+
+@pytest.fixture
+def ran(tmp_path) -> Path:
+    """The log every hostile command appends to."""
+    return tmp_path / "ran.log"
+
+
+def hostile_config(tmp_path: Path, ran: Path, who: str) -> str:
+    """A git config naming a logging command in every key git runs one from."""
+    script = tmp_path / f"pwn-{who}"
+    script.write_text(f'#!/bin/sh\necho "{who} $0 $*" >> {ran}\nexit 1\n')
+    script.chmod(0o755)
+    hooks = tmp_path / f"hooks-{who}"
+    hooks.mkdir()
+    for hook in HOOKS:
+        (hooks / hook).symlink_to(script)
+    return (f"[core]\n\tfsmonitor = {script}\n\thooksPath = {hooks}\n\tpager = {script}\n"
+            f"\teditor = {script}\n\tsshCommand = {script}\n\taskPass = {script}\n"
+            f"\tgitProxy = {script}\n"
+            f"[sequence]\n\teditor = {script}\n"
+            f"[commit]\n\tgpgSign = true\n[tag]\n\tgpgSign = true\n"
+            f"[gpg]\n\tprogram = {script}\n"
+            f"[credential]\n\thelper = !{script}\n"
+            f"[protocol]\n\tallow = always\n"
+            f"[alias]\n\tadd = !{script}\n\tcommit = !{script}\n\tstatus = !{script}\n")
+
+
+@pytest.fixture
+def hostile_global(tmp_path, monkeypatch, ran) -> None:
+    config = tmp_path / "global.gitconfig"
+    config.write_text("[user]\n\tname = Ada\n\temail = ada@example.org\n"
+                      + hostile_config(tmp_path, ran, "global"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    system = tmp_path / "system.gitconfig"
+    system.write_text(hostile_config(tmp_path, ran, "system"))
+    monkeypatch.setenv("GIT_CONFIG_SYSTEM", str(system))
+    monkeypatch.delenv("GIT_CONFIG_NOSYSTEM", raising=False)
+
+
+def make_repository_hostile(project: Path, tmp_path: Path, ran: Path) -> None:
+    with open(project / ".git" / "config", "a") as config:
+        config.write(hostile_config(tmp_path, ran, f"repo-{project.name}"))
+
+
+def plain_git(project: Path, *args: str) -> str:
+    """git as the test's own tool: no config at all, so the hostile files stay out of it."""
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                          cwd=project, capture_output=True, text=True, check=True,
+                          env={**hardened_git.environment()}).stdout
+
+
+def test_the_hardened_environment_overrides_the_repository(tmp_path, ran, hostile_global):
+    """The mechanism itself: a repository's own config cannot turn fsmonitor or hooks back on."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert hardened_git.run("init", "-q", cwd=repo).returncode == 0
+    make_repository_hostile(repo, tmp_path, ran)
+    (repo / "f").write_text("x\n")
+    for step in (["add", "-A"], ["status"], ["commit", "-q", "-m", "x"], ["tag", "-a", "v", "-m",
+                                                                           "v"]):
+        result = hardened_git.run(*step, cwd=repo, identity=True)
+        assert result.returncode == 0, result.stderr
+    assert not ran.exists()
+    assert hardened_git.run("ls-remote", "ext::sh -c true", cwd=repo).returncode != 0
+
+
+def test_new_commits_with_the_users_identity_and_runs_nothing(cli, tmp_path, ran,
+                                                              hostile_global):
+    project = tmp_path / "p"
+    result = cli("new", project, "--template", "serve_vm", "--defaults")
+    assert result.exit_code == 0, result.output
+    assert "Ada <ada@example.org>" in plain_git(project, "log", "--format=%an <%ae>")
+    assert not ran.exists()
+
+
+def test_new_inside_a_hostile_repository_runs_nothing(cli, tmp_path, ran, hostile_global):
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    plain_git(outer, "init", "-q")
+    make_repository_hostile(outer, tmp_path, ran)
+    result = cli("new", outer / "p", "--template", "serve_vm", "--defaults")
+    assert result.exit_code == 0, result.output
+    assert not ran.exists()
+
+
+def test_bundled_update_switch_status_and_check_run_nothing(cli, tmp_path, ran, hostile_global,
+                                                           next_release):  # noqa: F811
+    project = tmp_path / "p"
+    assert cli("new", project, "--template", "serve_vm", "--defaults").exit_code == 0
+    make_repository_hostile(project, tmp_path, ran)
+    assert cli("status", project).exit_code == 0
+    assert cli("check", project).exit_code in (0, 1)
+    main = plain_git(project, "branch", "--show-current").strip()
+    result = cli("switch", project, "--to", "k8s_pool", "--defaults")
+    assert result.exit_code in (0, 1), result.output
+    assert "switch-to-k8s-pool" in plain_git(project, "branch", "--show-current")
+    assert "Ada" in plain_git(project, "log", "-1", "--format=%an")
+
+    plain_git(project, "checkout", "-q", main)
+    templates, install = next_release
+    (templates / "serve_vm" / "project" / "NEW.md.jinja").write_text("new\n")
+    install()
+    result = cli("update", project)  # copier's own git calls: a throwaway history, diff, apply
+    assert result.exit_code == 0, result.output
+    assert (project / "NEW.md").is_file()
+    assert not ran.exists()
+
+
+def test_team_update_runs_nothing(cli, tmp_path, ran, hostile_global):
+    source = tmp_path / "team-template"
+    _team_template(source, greeting="Version one.")
+    plain_git(source, "init", "-q")
+    plain_git(source, "add", "-A")
+    plain_git(source, "commit", "-q", "-m", "v1")
+    plain_git(source, "tag", "1.0.0")
+    make_repository_hostile(source, tmp_path, ran)
+    project = tmp_path / "p"
+    result = cli("new", project, "--template-source", source, "--vcs-ref", "1.0.0", "--defaults")
+    assert result.exit_code == 0, result.output
+    _team_template(source, greeting="Version two.")
+    plain_git(source, "add", "-A")
+    plain_git(source, "commit", "-q", "-m", "v2")
+    plain_git(source, "tag", "2.0.0")
+    make_repository_hostile(project, tmp_path, ran)
+
+    result = cli("update", project, "--trust")
+    assert result.exit_code == 0, result.output
+    assert "Version two." in (project / "README.md").read_text()
+    assert not ran.exists()
+
+
+def test_adopt_apply_runs_nothing(cli, tmp_path, ran, hostile_global):
+    repository = tmp_path / "serve_repo"
+    shutil.copytree(FIXTURES / "serve_repo", repository)
+    plain_git(repository, "init", "-q")
+    plain_git(repository, "add", "-A")
+    plain_git(repository, "commit", "-q", "-m", "hand-written")
+    make_repository_hostile(repository, tmp_path, ran)
+    result = cli("adopt", repository, "--template", "serve_vm", "--defaults", "--apply")
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((repository / ".copier-answers.yml").read_text())
+    assert not ran.exists()
+
+
+def test_no_commit_of_the_tool_runs_the_repositorys_hooks(cli, tmp_path, ran, hostile_global):
+    """One rule for every commit the tool makes (new's first, switch's, update's throwaway
+    history): no hook runs, whether in .git/hooks or named by core.hooksPath."""
+    project = tmp_path / "p"
+    assert cli("new", project, "--template", "serve_vm", "--defaults").exit_code == 0
+    hook = project / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\necho pre-commit >> {ran}\nexit 1\n")
+    hook.chmod(0o755)
+    result = cli("switch", project, "--to", "k8s_pool", "--defaults")
+    assert result.exit_code in (0, 1), result.output
+    assert "Switch from serve_vm" in plain_git(project, "log", "-1", "--format=%s")
+    assert not ran.exists()
