@@ -3,8 +3,10 @@
 with the project exactly as it was, or the command finishes (exit 0). Never a mix, never a
 process killed by the signal, never a traceback.
 
-PREFECT_SCAFFOLD_SIGNAL_TRIALS trials per command and signal (the issue's 50 by default; each is
-one process of a few seconds, so the full loop takes long: it is an e2e test).
+PREFECT_SCAFFOLD_SIGNAL_TRIALS trials per command and signal: 4 in the suite (each trial is one
+process of a few seconds; 8 combinations), 50 for the full soak the issue asks for
+(`PREFECT_SCAFFOLD_SIGNAL_TRIALS=50 uv run pytest tests/e2e/test_interrupts_e2e.py`, about 20-30
+minutes on a quiet 2-core machine).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from tests.day2.test_update import commit_all, git
 from tests.helpers.projects import answers_for, render_template
 
 pytestmark = pytest.mark.e2e
-TRIALS = int(os.environ.get("PREFECT_SCAFFOLD_SIGNAL_TRIALS", "50"))
+TRIALS = int(os.environ.get("PREFECT_SCAFFOLD_SIGNAL_TRIALS", "4"))
 
 
 def state(folder: Path) -> dict[str, bytes]:
