@@ -14,6 +14,7 @@ import yaml
 from prefect_scaffold.answers.computed import install_spec, project_name_for
 from prefect_scaffold.catalog import registry
 from tests.helpers.cli import assert_refused
+from tests.helpers.skips import SHARED_ECR_REPOSITORY
 
 
 @pytest.fixture
@@ -118,7 +119,7 @@ OWN_NAMES["push_pool"] = OWN_NAMES["gcp_pool"] = OWN_NAMES["azure_pool"] = OWN_N
 @pytest.mark.parametrize("template", [
     # push_pool's default ECR repository is the one `--provision-infra` creates (prefect-flows),
     # shared by every project: its owner decides (strict: passes once fixed, then drop the mark).
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="shared ECR repository"))
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=SHARED_ECR_REPOSITORY))
     if name == "push_pool" else name for name in sorted(OWN_NAMES)])
 def test_two_default_renders_share_no_project_names(cli, tmp_path, template):
     extra = ["--data", "docker=true"] if template == "serve_vm" else []

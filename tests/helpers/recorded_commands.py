@@ -6,6 +6,7 @@ real tool (aws pointed at moto, uv), so a test sees what a script ran, in order,
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 from dataclasses import dataclass
@@ -13,6 +14,29 @@ from pathlib import Path
 
 #: flock(1) by absolute path: stand-ins may run with a PATH of nothing but themselves.
 FLOCK = shutil.which("flock") or "/usr/bin/flock"
+
+
+#: bash's printf %q quotes an argument with control characters (a newline in a JSON document, a tab)
+#: ANSI-C style, $'...', which shlex does not know: it would read `$'a\nb'` as `$a\nb`.
+_ANSI_C = re.compile(r"(?<!\\)\$'((?:[^'\\]|\\.)*)'")
+_ANSI_C_ESCAPE = re.compile(rb"\\([0-7]{1,3}|x[0-9A-Fa-f]{1,2}|.)", re.DOTALL)
+_ANSI_C_LETTERS = {b"a": b"\a", b"b": b"\b", b"e": b"\x1b", b"E": b"\x1b", b"f": b"\f",
+                   b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
+
+
+def _ansi_c_byte(escape: re.Match[bytes]) -> bytes:
+    code = escape.group(1)
+    if code[:1].isdigit():
+        return bytes([int(code, 8) & 0xFF])
+    if code[:1] == b"x" and len(code) > 1:
+        return bytes([int(code[1:], 16)])
+    return _ANSI_C_LETTERS.get(code, code)  # \\, \', \" and any other: the character itself
+
+
+def _posix_quoted(ansi_c: re.Match[str]) -> str:
+    """The $'...' word decoded (octal escapes are bytes, UTF-8 in C locale), single-quoted."""
+    raw = _ANSI_C_ESCAPE.sub(_ansi_c_byte, ansi_c.group(1).encode())
+    return shlex.quote(raw.decode(errors="surrogateescape"))
 
 
 class MalformedLog(AssertionError):
@@ -56,7 +80,7 @@ class RecordedCommands:
         calls = []
         for number, line in enumerate(text.splitlines(), 1):
             try:
-                call = shlex.split(line)
+                call = shlex.split(_ANSI_C.sub(_posix_quoted, line))
             except ValueError as error:
                 raise MalformedLog(f"{self.log}:{number}: {error}: {line!r}") from None
             if not call:

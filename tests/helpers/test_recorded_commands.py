@@ -38,3 +38,18 @@ def test_a_malformed_log_fails_loudly(tmp_path, log):
     commands.log.write_text(log)
     with pytest.raises(MalformedLog, match=r"calls\.log"):
         commands.calls()
+
+
+# What a script may pass: a JSON document over lines, a tab, ESC, quotes, backslashes, UTF-8. bash's
+# %q writes some of these as $'...' (octal bytes for UTF-8 in the C locale).
+AWKWARD = ['{\n  "Version": "2012-10-17"\n}', "a\tb", "\x1b[0m", "it's", "back\\slash\\E",
+           "$'not ansi-c'", "", "café", "é\n", "*"]
+
+
+@pytest.mark.parametrize("locale", ["C", "C.UTF-8"])
+def test_every_argument_reads_back_as_it_was_passed(tmp_path, locale):
+    commands = recorded_commands(tmp_path)
+    commands.add("aws", "true")
+    subprocess.run(["bash", "-c", 'aws "$@"', "bash", *AWKWARD], check=True, timeout=60,
+                   env={"PATH": f"{commands.bin}:/usr/bin:/bin", "LC_ALL": locale})
+    assert commands.calls() == [["aws", *AWKWARD]]
