@@ -14,6 +14,7 @@ from tests.helpers.helm import runs_here as helm_runs_here
 from tests.helpers.prefect_server import running_server
 from tests.helpers.skips import (
     HELM_LINUX_X86_64,
+    IN_CI,
     pytest_sessionfinish,
     pytest_terminal_summary,
     unavailable,
@@ -26,7 +27,7 @@ __all__ = ["pytest_sessionfinish", "pytest_terminal_summary"]
 # CI replays the same examples every run (a landing must not hinge on a lucky draw); locally
 # each run explores new ones.
 settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
+if IN_CI:
     settings.load_profile("ci")
 
 # ../shared beside the clone (as CI has it); elsewhere (a worktree) set PREFECT_SCAFFOLD_SHARED.
