@@ -12,6 +12,7 @@ import json
 import urllib.request
 
 import pytest
+import yaml
 
 from tests.helpers.ecs_moto import (
     client,
@@ -98,8 +99,9 @@ def test_stack_creates_every_resource(moto, project, stack):
     assert client("sqs", moto).get_queue_url(QueueName="ecs-pool-ecs-events")["QueueUrl"]
     # The repository is not the stack's (scripts/deploy.sh makes it); the output names the one
     # prefect.yaml pushes to.
+    repository = yaml.safe_load((project / ".copier-answers.yml").read_text())["ecr_repository"]
     assert stack["FlowImageRepositoryUri"] == (
-        "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-flows")
+        f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}")
     vpc = client("ec2", moto).describe_vpcs(VpcIds=[stack["VpcId"]])["Vpcs"][0]
     assert vpc["CidrBlock"] == "10.42.0.0/16"
 
