@@ -66,7 +66,7 @@ def _check_project(deployments: int) -> Path:
 
 def bundled_templates() -> list[str]:
     """Every bundled template: each gets its `new` / `copier copy` row (a test holds us to it)."""
-    from prefect_scaffold.registry import template_names
+    from prefect_scaffold.catalog.registry import template_names
 
     return template_names()
 def paired_cpu_ratio(command: list[str], baseline: list[str], runs: int,

@@ -18,9 +18,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from prefect_scaffold.catalog.registry import get_template, template_names
 from prefect_scaffold.check import check
 from prefect_scaffold.errors import InvalidAnswer
-from prefect_scaffold.registry import get_template, template_names
 from tests.helpers.projects import render_template
 
 pytestmark = pytest.mark.e2e  # a few hundred renders: slow for the quick loop

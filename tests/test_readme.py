@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from prefect_scaffold.tree_view import as_mermaid
+from prefect_scaffold.tree.view import as_mermaid
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -6,14 +6,13 @@ The public API: `recommend` (walk the decision tree), `new` (choose, answer and 
 copier or prefect until called.
 """
 
-__version__ = "0.1.0"  # first: modules imported below read it
-
+from ._version import __version__
 from .check import check
-from .decision_tree import TREE
-from .recommend import Recommendation, recommend
-from .render import render
+from .day2.update import update
 from .scaffold import new
-from .update import update
+from .tree.decision_tree import TREE
+from .tree.recommend import Recommendation, recommend
+from .writing.render import render
 
 __all__ = ["TREE", "Recommendation", "__version__", "check", "new", "recommend", "render",
            "update"]

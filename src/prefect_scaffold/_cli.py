@@ -17,9 +17,10 @@ from typing import Annotated, Any, Optional
 import click
 import typer
 
-from . import __version__, _console
-from .decision_tree import TREE, Answer
+from . import _console
+from ._version import __version__
 from .errors import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_TERMINATED, ScaffoldError
+from .tree.decision_tree import TREE, Answer
 
 app = typer.Typer(
     name="prefect-scaffold",
@@ -110,7 +111,7 @@ def recommend_command(
     json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
 ) -> None:
     """Recommend a template: the path through the decision tree, the rationale and docs links."""
-    from .prompts import can_prompt
+    from .answers.prompts import can_prompt
     from .scaffold import walk
 
     def body() -> None:
@@ -142,7 +143,7 @@ def tree(
     = TreeFormat.text,
 ) -> None:
     """Draw the decision tree (mermaid renders on GitHub)."""
-    from . import tree_view
+    from .tree import view as tree_view
 
     _console.data(tree_view.as_mermaid() if format is TreeFormat.mermaid else tree_view.as_text())
 
@@ -154,7 +155,7 @@ def list_(
     = False,
 ) -> None:
     """List the bundled templates."""
-    from .registry import get_template, template_names
+    from .catalog.registry import get_template, template_names
 
     templates = [get_template(name) for name in template_names()]
     if json:
@@ -207,9 +208,9 @@ def new(
         "(skipped when DEST is inside a work tree).")] = True,
 ) -> None:
     """Choose a deployment pattern and render a project for it."""
-    from . import prompts
-    from .answers import parse_data
-    from .computed_defaults import local_install_hint
+    from .answers import prompts
+    from .answers.computed import local_install_hint
+    from .answers.layers import parse_data
     from .scaffold import new as scaffold_new
 
     def body() -> None:
@@ -302,8 +303,8 @@ def update_command(
         "when that prefect-scaffold release cannot be installed.")] = None,
 ) -> None:
     """Bring a rendered project to its template's current version, keeping your edits."""
+    from .day2.update import update
     from .errors import EXIT_FINDINGS
-    from .update import update
 
     def body() -> None:
         result = update(path, check_only=check, trust=trust, template_source=template_source)
@@ -352,9 +353,9 @@ def adopt_command(
     = False,
 ) -> None:
     """Bring a repository not rendered by prefect-scaffold under a template (a diff first)."""
-    from . import prompts, team_defaults
-    from .adopt import adopt, answers_for
-    from .answers import parse_data, read_data_file
+    from .answers import prompts, team_defaults
+    from .answers.layers import parse_data, read_data_file
+    from .day2.adopt import adopt, answers_for
 
     def body() -> None:
         interactive = prompts.can_prompt() and not defaults
@@ -400,10 +401,10 @@ def switch_command(
         help="Name of the new branch (default switch-to-<template>).")] = None,
 ) -> None:
     """Move a project to another pattern on a new branch, keeping your flows and edits."""
-    from . import prompts, team_defaults
-    from .answers import parse_data, read_data_file
+    from .answers import prompts, team_defaults
+    from .answers.layers import parse_data, read_data_file
+    from .day2.switch import answers_for, prepare, switch
     from .errors import EXIT_FINDINGS
-    from .switch import answers_for, prepare, switch
 
     def body() -> None:
         recorded = prepare(path, to)
@@ -443,7 +444,7 @@ def status_command(
         "--format", help="table, or markdown for an issue or a wiki page.")] = StatusFormat.table,
 ) -> None:
     """One row per repository: template, rendered and latest version, drift, check, pool."""
-    from .status import as_table, status
+    from .day2.status import as_table, status
 
     def body() -> None:
         rows = status(paths)

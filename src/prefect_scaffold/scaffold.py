@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .decision_tree import Answer
-from .git_repo import GitOutcome
-from .recommend import (
+from .tree.decision_tree import Answer
+from .tree.recommend import (
     Recommendation,
     Step,
     check_consistent,
@@ -23,7 +22,8 @@ from .recommend import (
     path_for_template,
     recommend,
 )
-from .render import RenderResult
+from .writing.git import GitOutcome
+from .writing.render import RenderResult
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def walk(answers: Mapping[str, Answer], *, use_defaults: bool,
     Returns the recommendation and the steps `--defaults` assumed. Without defaults or a
     person to ask, `recommend` raises MissingAnswer naming the flag of the first open question.
     """
-    from . import prompts
+    from .answers import prompts
 
     check_consistent(answers)  # before asking anything
     answers = dict(answers)
@@ -88,13 +88,14 @@ def new(destination: Path, *, tree_answers: Mapping[str, Answer] | None = None,
     `notify` receives the lines a person should read as they happen: trust granted by copier's
     settings, and which team-defaults files supplied which answers.
     """
-    from . import prompts, sources, team_defaults
-    from . import trust as trust_policy
-    from .answers import layer, read_data_file, refuse_secrets, resolve
-    from .computed_defaults import install_spec
-    from .git_repo import enclosing_work_tree
-    from .registry import template_names
-    from .render import check_destination, render
+    from .answers import prompts, team_defaults
+    from .answers.computed import install_spec
+    from .answers.layers import layer, read_data_file, refuse_secrets, resolve
+    from .catalog import sources
+    from .catalog import trust as trust_policy
+    from .catalog.registry import template_names
+    from .writing.git import enclosing_work_tree
+    from .writing.render import check_destination, render
 
     refuse_secrets({"--template": template, "--template-source": template_source,
                     "--vcs-ref": vcs_ref}, source="")  # before any error could echo them
@@ -137,7 +138,7 @@ def new(destination: Path, *, tree_answers: Mapping[str, Answer] | None = None,
     result = render(source, collected, destination, force=force, dry_run=dry_run, trust=trust)
     outcome = None
     if not dry_run:
-        from .staging import signals_held
+        from .writing.staging import signals_held
 
         with signals_held():  # the project is written: a signal now must not leave half a .git
             outcome = _start_history(result.destination, spec.name, git, work_tree)
@@ -146,7 +147,7 @@ def new(destination: Path, *, tree_answers: Mapping[str, Answer] | None = None,
 
 
 def _project_name(destination: Path) -> str:
-    from .computed_defaults import project_name_for
+    from .answers.computed import project_name_for
     from .errors import DestinationRefused
 
     name = project_name_for(destination)
@@ -160,7 +161,7 @@ def _project_name(destination: Path) -> str:
 
 def _start_history(project: Path, template: str, git: bool,
                    work_tree: Path | None) -> GitOutcome:
-    from .git_repo import START_BY_HAND, initial_commit
+    from .writing.git import START_BY_HAND, initial_commit
 
     if not git:
         return GitOutcome(False, f"git: --no-git, no repository made; `update` and the image "

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from prefect_scaffold.catalog.registry import template_names
 from prefect_scaffold.check import check
-from prefect_scaffold.registry import template_names
 from tests.helpers.projects import render_template
 
 RENDERS = [(name, {}) for name in template_names()] + [

@@ -11,8 +11,8 @@ from importlib import metadata
 import pytest
 import yaml
 
-from prefect_scaffold import registry
-from prefect_scaffold.computed_defaults import install_spec, project_name_for
+from prefect_scaffold.answers.computed import install_spec, project_name_for
+from prefect_scaffold.catalog import registry
 from tests.helpers.cli import assert_refused
 
 

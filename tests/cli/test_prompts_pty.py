@@ -56,7 +56,7 @@ def test_tree_questions_say_what_is_accepted(tmp_path):
 
 
 def test_every_question_a_prompt_asks_has_help_text():
-    from prefect_scaffold.registry import get_template, template_names
+    from prefect_scaffold.catalog.registry import get_template, template_names
 
     silent = [(name, q.name) for name in template_names() for q in get_template(name).questions
               if not q.computed and q.prompted and not q.help.strip()]

@@ -1,7 +1,7 @@
 import json
 
 from prefect_scaffold import __version__
-from prefect_scaffold.decision_tree import TREE
+from prefect_scaffold.tree.decision_tree import TREE
 from tests.helpers.cli import assert_refused
 
 

@@ -7,7 +7,7 @@ import pytest
 import typer.main
 
 from prefect_scaffold._cli import app
-from prefect_scaffold.decision_tree import TREE
+from prefect_scaffold.tree.decision_tree import TREE
 
 
 def _tree_options(command_name: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from prefect_scaffold.registry import template_names
+from prefect_scaffold.catalog.registry import template_names
 from tests.helpers.projects import project_env, render_template
 from tests.templates.test_rendered_readmes import VARIANTS
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from prefect_scaffold.registry import template_names
+from prefect_scaffold.catalog.registry import template_names
 from tests.helpers.projects import project_env
 
 pytestmark = pytest.mark.e2e

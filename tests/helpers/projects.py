@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from prefect_scaffold.answers import layer, resolve
-from prefect_scaffold.render import RenderResult, render
-from prefect_scaffold.sources import bundled
+from prefect_scaffold.answers.layers import layer, resolve
+from prefect_scaffold.catalog.sources import bundled
+from prefect_scaffold.writing.render import RenderResult, render
 
 
 def answers_for(name: str, **data: Any) -> dict[str, Any]:

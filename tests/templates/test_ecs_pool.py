@@ -17,7 +17,7 @@ import yaml
 
 
 from prefect_scaffold.errors import InvalidAnswer
-from prefect_scaffold.registry import get_template
+from prefect_scaffold.catalog.registry import get_template
 from tests.helpers.scripts import assert_strict_scripts, without_tools
 from tests.helpers.projects import answers_for, render_template
 
@@ -291,7 +291,7 @@ def test_partition_and_registry_domain_follow_botocore():
 
 def _computed(**data):
     """The template's computed values for these answers, rendered as copier renders them."""
-    from prefect_scaffold import questions
+    from prefect_scaffold.answers import questions
 
     template = get_template("ecs_pool")
     context = dict(answers(**data))

@@ -20,7 +20,7 @@ import yaml
 from typer.testing import CliRunner
 
 from prefect_scaffold._cli import app
-from prefect_scaffold.registry import get_template
+from prefect_scaffold.catalog.registry import get_template
 from tests.helpers.k8s_job import (
     default_base_job_template,
     load_base_job_template,

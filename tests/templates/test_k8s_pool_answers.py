@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from prefect_scaffold._cli import app
-from prefect_scaffold.registry import get_template
+from prefect_scaffold.catalog.registry import get_template
 from tests.helpers.projects import answers_for, render_template
 
 CHART_VERSION = get_template("k8s_pool").question("helm_chart_version").default

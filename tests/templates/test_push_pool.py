@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from prefect_scaffold.registry import get_template, templates_root
+from prefect_scaffold.catalog.registry import get_template, templates_root
 from tests.helpers.projects import render_template
 
 PROVIDERS = ["ecs", "cloud-run", "azure-container-instance", "modal"]

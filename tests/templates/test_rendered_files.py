@@ -7,7 +7,7 @@ import tomllib
 import pytest
 import yaml
 
-from prefect_scaffold.registry import template_names
+from prefect_scaffold.catalog.registry import template_names
 from tests.helpers.projects import render_template
 
 SECRET_PATTERNS = [

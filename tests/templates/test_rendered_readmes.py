@@ -8,7 +8,7 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from prefect_scaffold.registry import template_names
+from prefect_scaffold.catalog.registry import template_names
 from tests.helpers.projects import render_template
 
 #: Each template's defaults and its main options.

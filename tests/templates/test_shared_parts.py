@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from prefect_scaffold.registry import get_template, template_names, templates_root
+from prefect_scaffold.catalog.registry import get_template, template_names, templates_root
 
 ROOT = Path(__file__).resolve().parents[2]
 

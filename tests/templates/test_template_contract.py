@@ -15,8 +15,8 @@ import jinja2
 import jinja2.meta
 import pytest
 
-from prefect_scaffold.decision_tree import TREE
-from prefect_scaffold.registry import get_template, template_names, templates_root
+from prefect_scaffold.tree.decision_tree import TREE
+from prefect_scaffold.catalog.registry import get_template, template_names, templates_root
 
 SHARED = templates_root() / "_shared"
 _INCLUDE = re.compile(r"^!include questions/([a-z_]+)\.yml\s*$", re.MULTILINE)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from prefect_scaffold import questions
+from prefect_scaffold.answers import questions
 from prefect_scaffold.errors import InvalidAnswer
-from prefect_scaffold.registry import get_template, template_names
+from prefect_scaffold.catalog.registry import get_template, template_names
 
 
 def free_text_questions():

@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from prefect_scaffold import __version__
+from prefect_scaffold._version import __version__
 
 from .files import MAX_FILE_BYTES, MAX_FILES, project_files
 from .report import Finding, Report
@@ -30,7 +30,7 @@ FORMAT = 1  #: bump when the stored shape changes
 
 
 def folder() -> Path:
-    from prefect_scaffold.template_cache import cache_root
+    from prefect_scaffold.catalog.cache import cache_root
 
     return cache_root() / "check"
 

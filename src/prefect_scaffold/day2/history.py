@@ -1,0 +1,127 @@
+"""Find a bundled template exactly as it was at a recorded content tag, on any machine.
+
+In order: this machine's store of rendered versions (template_cache.py); the git repository
+the cache kept before that store existed (projects rendered then recorded its path); the
+prefect-scaffold release that rendered it, installed with uv into a cached folder of its own
+(wheels only, no dependencies: nothing of the release runs) and verified against the tag; or a
+folder the user points to with `update --template-source`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from prefect_scaffold.catalog import cache as template_cache
+from prefect_scaffold.catalog.sources import validate_location, validate_ref
+from prefect_scaffold.errors import CannotUpdate, InvalidSource
+from prefect_scaffold.writing.answers_file import RecordedSource
+
+#: What an answers file's `scaffold_install` may ask `update` to fetch: an exact release from the
+#: configured index, a wheel URL, or a git commit (cloned and read, never built).
+_INSTALLABLE = re.compile(r"prefect-scaffold\s*==\s*[0-9][0-9A-Za-z.]*")
+_WHEEL_URL = re.compile(r"https://[^\s#?]+/prefect_scaffold-[^/\s#?]+\.whl")
+_GIT_SPEC = re.compile(r"git\+(?P<url>[^@\s]+(?:@[^@\s/:]+:[^@\s]+)?)@(?P<ref>[^@#\s]+)"
+                       r"(?:#subdirectory=(?P<subdirectory>[A-Za-z0-9._/-]+))?")
+
+
+def install_spec(recorded: RecordedSource) -> str:
+    """How to install the prefect-scaffold that rendered the project (as recorded, or derived)."""
+    spec = recorded.answers.get("scaffold_install") or f"prefect-scaffold=={recorded.version}"
+    return str(spec).strip()
+
+
+def old_template(project: Path, recorded: RecordedSource, template_source: Path | None) -> Path:
+    """The folder of the bundled template that rendered `project`, verified by its content tag."""
+    name, tag = recorded.bundled, recorded.commit
+    assert name is not None
+    if tag is None:
+        raise CannotUpdate(project, "the answers file records no template version (_commit)")
+    if (folder := template_cache.cached(name, tag)) is not None:
+        return folder
+    if template_source is not None:
+        return _from_folder(project, name, tag, template_source)
+    if recorded.legacy and (folder := _from_legacy_repository(Path(recorded.src_path), name, tag)):
+        return folder
+    return _from_release(project, name, tag, install_spec(recorded))
+
+
+def _from_folder(project: Path, name: str, tag: str, given: Path) -> Path:
+    for candidate in (given, given / "templates" / name, given / "prefect_scaffold" / "templates"
+                      / name, given / name):
+        if (candidate / "copier.yml").is_file() and template_cache.tag_matches(candidate, tag):
+            return template_cache.store(name, candidate, tag)
+    raise CannotUpdate(project, f"--template-source {given}: holds no {name} template at {tag}")
+
+
+def _from_legacy_repository(repository: Path, name: str, tag: str) -> Path | None:
+    """Read `tag` from the cache repository of older releases, even if its worktree is broken."""
+    if not (repository / ".git").is_dir():
+        return None
+    result = subprocess.run(["git", "-C", str(repository), "archive", "--format=tar",
+                             f"refs/tags/{tag}"], capture_output=True, check=False)
+    if result.returncode != 0:
+        return None
+    with tempfile.TemporaryDirectory(prefix="prefect-scaffold-legacy-") as workdir:
+        with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
+            archive.extractall(workdir, filter="data")
+        if not template_cache.tag_matches(Path(workdir), tag):
+            return None
+        return template_cache.store(name, Path(workdir), tag)
+
+
+def _from_release(project: Path, name: str, tag: str, spec: str) -> Path:
+    """Install (or clone) the recorded release into the cache, then take its template."""
+    def cannot(why: str) -> CannotUpdate:
+        return CannotUpdate(project, f"cannot reconstruct template {name} {tag}: {spec!r} {why}; "
+                            "pass --template-source with a folder holding that template version")
+
+    if git := _GIT_SPEC.fullmatch(spec):
+        try:
+            validate_location(git["url"], "scaffold_install")
+            validate_ref(git["ref"], "scaffold_install")
+            if ".." in (git["subdirectory"] or ""):
+                raise InvalidSource("scaffold_install", spec, "a subdirectory inside the clone")
+        except InvalidSource as problem:
+            raise cannot(f"is not allowed ({problem})") from None
+        command = ["git", "clone", "--quiet", "--no-checkout", "--", git["url"], "t"]
+        templates = Path(git["subdirectory"] or ".") / "templates"
+        checkout = [["git", "-C", "t", "checkout", "--quiet", git["ref"], "--", str(templates)]]
+    elif _INSTALLABLE.fullmatch(spec) or _WHEEL_URL.fullmatch(spec):
+        # Wheels only, without dependencies: installing runs no code of the release.
+        command = ["uv", "pip", "install", "--quiet", "--no-deps", "--only-binary", ":all:",
+                   "--target", "t", "--", spec]
+        templates, checkout = Path("prefect_scaffold") / "templates", []
+    else:
+        raise cannot("is not a prefect-scaffold release this can install without running its "
+                     "code (prefect-scaffold==X.Y.Z, git+URL@COMMIT or a wheel URL)")
+    if shutil.which(command[0]) is None:
+        raise cannot(f"needs {command[0]}, which is not on PATH")
+    digest = hashlib.sha256(spec.encode()).hexdigest()[:16]
+    release = template_cache.cache_root() / "releases" / digest
+    if not release.is_dir():
+        release.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=".building-", dir=release.parent))
+        try:
+            for step in (command, *checkout):
+                result = subprocess.run(step, cwd=building, capture_output=True, text=True,
+                                        check=False, env={**os.environ, "NO_COLOR": "1"})
+                if result.returncode != 0:
+                    lines = result.stderr.strip().splitlines() or [f"{step[0]} failed"]
+                    raise cannot(f"could not be installed ({lines[-1].strip()})")
+            os.rename(building / "t", release)
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+    folder = release / templates / name
+    if not (folder / "copier.yml").is_file():
+        raise cannot(f"does not bundle a template named {name}")
+    if not template_cache.tag_matches(folder, tag):
+        raise cannot(f"bundles different {name} files than {tag} (content tag mismatch)")
+    return template_cache.store(name, folder, tag)

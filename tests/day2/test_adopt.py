@@ -1,0 +1,128 @@
+"""`adopt`: hand-written Prefect repositories brought under a template, yours files kept."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from prefect_scaffold.catalog import registry
+from tests.day2.test_update import commit_all, git
+from tests.helpers.cli import assert_refused
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "adopt"
+
+#: fixture -> (template, answers the repository itself gives)
+REPOSITORIES = {
+    "serve_repo": ("serve_vm", {"project_name": "reports", "flow_name": "daily_report",
+                                "schedule": "0 6 * * *", "description": "Nightly sales reports"}),
+    "k8s_repo": ("k8s_pool", {"project_name": "churn-model", "flow_name": "score",
+                              "schedule": "30 2 * * *", "work_pool_name": "data-k8s",
+                              "namespace": "data-flows", "image_registry": "ghcr.io/acme",
+                              "image_name": "churn-model"}),
+    "ecs_repo": ("ecs_pool", {"project_name": "billing", "flow_name": "invoices",
+                              "interval_minutes": 60, "work_pool_name": "billing-ecs",
+                              "ecs_cluster": "billing", "cpu": 1024, "memory": 2048,
+                              "aws_account_id": "123456789012", "aws_region": "eu-west-1",
+                              "ecr_repository": "billing-flows"}),
+}
+
+
+def checkout_of(fixture: str, tmp_path: Path) -> Path:
+    repository = tmp_path / fixture
+    shutil.copytree(FIXTURES / fixture, repository)
+    git(repository, "init", "-q")
+    commit_all(repository, "hand-written")
+    return repository
+
+
+def tracked_state(repository: Path) -> str:
+    return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                          cwd=repository, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("fixture", list(REPOSITORIES))
+def test_adopt_apply_then_update_check_and_check_pass(cli, tmp_path, fixture):
+    template, expected = REPOSITORIES[fixture]
+    repository = checkout_of(fixture, tmp_path)
+    originals = {p: p.read_bytes() for p in repository.rglob("*")
+                 if p.is_file() and ".git" not in p.parts}
+
+    preview = cli("adopt", repository, "--template", template, "--defaults")
+    assert preview.exit_code == 0, preview.output
+    assert "+++ b/.copier-answers.yml" in preview.stdout and "pass --apply" in preview.stderr
+    assert tracked_state(repository) == ""  # a preview writes nothing
+
+    result = cli("adopt", repository, "--template", template, "--defaults", "--apply")
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((repository / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == f"prefect-scaffold:{template}"
+    assert {key: answers[key] for key in expected} == expected
+    assert all(path.read_bytes() == content for path, content in originals.items())  # yours win
+    flow = expected["flow_name"]
+    assert not (repository / "tests" / f"test_{flow}.py").exists()  # tests the example flow
+    assert f"skipped tests/test_{flow}.py" in result.stdout
+    commit_all(repository, "adopted")
+
+    assert cli("update", repository, "--check").exit_code == 0
+    checked = cli("check", repository)
+    assert checked.exit_code == 0 and checked.stderr.startswith("0 error(s)"), checked.output
+    # The only warnings left name the example values (`--defaults` filled in) to replace.
+    warnings = [line for line in checked.stdout.splitlines() if ": warning: " in line]
+    assert all(line.endswith("[placeholder]") for line in warnings), checked.output
+
+
+def test_data_beats_what_the_repository_says(cli, tmp_path):
+    repository = checkout_of("k8s_repo", tmp_path)
+    result = cli("adopt", repository, "--template", "k8s_pool", "--defaults", "--apply",
+                 "--data", "namespace=flows-prod")
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((repository / ".copier-answers.yml").read_text())
+    assert (answers["namespace"], answers["work_pool_name"]) == ("flows-prod", "data-k8s")
+
+
+def test_adopt_without_a_prefect_project_says_what_is_missing(cli, tmp_path):
+    (tmp_path / "README.md").write_text("not flows\n")
+    assert_refused(cli("adopt", tmp_path, "--template", "k8s_pool", "--defaults"),
+                   "no prefect.yaml and no serve script")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
+
+
+def test_adopt_of_a_rendered_repository_points_to_update(cli, tmp_path):
+    repository = checkout_of("k8s_repo", tmp_path)
+    (repository / ".copier-answers.yml").write_text("_src_path: prefect-scaffold:k8s_pool\n")
+    assert_refused(cli("adopt", repository, "--template", "k8s_pool", "--defaults"),
+                   "already has .copier-answers.yml", "prefect-scaffold update")
+
+
+def test_an_answer_the_template_rejects_names_the_file_it_came_from(cli, tmp_path):
+    repository = checkout_of("k8s_repo", tmp_path)
+    prefect_yaml = repository / "prefect.yaml"
+    prefect_yaml.write_text(prefect_yaml.read_text().replace("namespace: data-flows",
+                                                             "namespace: Data_Flows"))
+    assert_refused(cli("adopt", repository, "--template", "k8s_pool", "--defaults"),
+                   "prefect.yaml", "namespace", "--data")
+    assert not (repository / ".copier-answers.yml").exists()
+
+
+def test_an_adopted_repository_takes_the_next_template_release(cli, tmp_path, monkeypatch):
+    repository = checkout_of("k8s_repo", tmp_path)
+    assert cli("adopt", repository, "--template", "k8s_pool", "--defaults",
+               "--apply").exit_code == 0
+    commit_all(repository, "adopted")
+    hand_written = (repository / "prefect.yaml").read_text()
+    copy = tmp_path / "next-release"
+    shutil.copytree(registry.templates_root(), copy)
+    gitignore = copy / "k8s_pool" / "project" / ".gitignore.jinja"
+    gitignore.write_text(gitignore.read_text() + "*.parquet\n")
+    monkeypatch.setattr(registry, "templates_root", lambda: copy)
+
+    assert cli("update", repository, "--check").exit_code == 1
+    result = cli("update", repository)
+    assert result.exit_code == 0, result.output
+    assert "*.parquet" in (repository / ".gitignore").read_text()
+    assert (repository / "prefect.yaml").read_text() == hand_written
