@@ -421,3 +421,23 @@ def test_the_worker_runs_exact_releases_never_a_moving_tag(rendered, name):
     (container,) = load(project, "infra/worker-task-definition.json")["containerDefinitions"]
     environment = {e["name"]: e["value"] for e in container["environment"]}
     assert (container["image"], environment["EXTRA_PIP_PACKAGES"]) == (image, package)
+
+
+@pytest.mark.parametrize("name", ["defaults", "cloud"])
+def test_readme_says_what_destroy_keeps_and_the_command_that_removes_it(rendered, name):
+    project = rendered / name
+    readme = " ".join((project / "README.md").read_text().split())
+    destroy = (project / "scripts" / "destroy.sh").read_text()
+    region = answers(**COMBINATIONS[name])["aws_region"]
+    # (in the README, as destroy.sh prints it)
+    kept = [("aws ecr delete-repository --repository-name my-flows --force",
+             "aws ecr delete-repository --repository-name $REPOSITORY --force")]
+    if name == "cloud":
+        kept.append((f"aws secretsmanager delete-secret --secret-id {SECRET_ARN}",) * 2)
+    for in_readme, in_script in kept:
+        assert f"`{in_readme} --region {region}`" in readme
+        assert f"{in_script} --region $REGION" in destroy
+    assert "a `scripts/deploy.sh` after `scripts/destroy.sh`, with the same answers" in readme
+    assert "`prefect_ecs-pool_<deployment id>`" in readme  # the worker's task definitions go
+    lifetimes = readme[readme.index("**Credentials and their lifetimes.**"):]
+    assert "valid for 12 hours, made fresh at each deploy" in lifetimes
