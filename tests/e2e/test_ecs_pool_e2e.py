@@ -8,19 +8,19 @@ cannot run Fargate/awsvpc tasks, so a botocore hook records the RunTask request 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import urllib.request
 
 import pytest
+import yaml
 
 from tests.helpers.ecs_moto import (
-    REGION,
     client,
     create_stack,
     moto_server,
     stack_failures,
     stack_resources,
+    submit_with_ecs_worker,
     template_resources,
 )
 from tests.helpers.prefect_deploy import deploy, unknown_job_variables
@@ -97,9 +97,11 @@ def test_stack_creates_every_resource(moto, project, stack):
     assert {g["logGroupName"] for g in groups["logGroups"]} == {
         "/prefect/ecs-pool/worker", "/prefect/ecs-pool/flow-runs"}
     assert client("sqs", moto).get_queue_url(QueueName="ecs-pool-ecs-events")["QueueUrl"]
-    repository = client("ecr", moto).describe_repositories(
-        repositoryNames=[stack["FlowImageRepositoryUri"].split("/", 1)[1]])
-    assert repository["repositories"][0]["repositoryUri"] == stack["FlowImageRepositoryUri"]
+    # The repository is not the stack's (scripts/deploy.sh makes it); the output names the one
+    # prefect.yaml pushes to.
+    repository = yaml.safe_load((project / ".copier-answers.yml").read_text())["ecr_repository"]
+    assert stack["FlowImageRepositoryUri"] == (
+        f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}")
     vpc = client("ec2", moto).describe_vpcs(VpcIds=[stack["VpcId"]])["Vpcs"][0]
     assert vpc["CidrBlock"] == "10.42.0.0/16"
 
@@ -171,42 +173,9 @@ def test_deployments_deploy_to_the_ecs_pool(deployed, stack):
 
 def test_ecs_worker_submits_the_run_with_the_expected_task_definition_and_overrides(
         deployed, moto, stack, prefect_api, monkeypatch):
-    from botocore.awsrequest import AWSResponse
-    from prefect_aws.credentials import AwsCredentials
-
-    for key, value in {"AWS_ENDPOINT_URL": moto, "AWS_ACCESS_KEY_ID": "testing",
-                       "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,
-                       "PREFECT_API_URL": prefect_api,
-                       "PREFECT_INTEGRATIONS_AWS_ECS_WORKER_CREATE_TASK_RUN_MAX_ATTEMPTS": "1",
-                       }.items():
-        monkeypatch.setenv(key, value)
-    captured: dict = {}
-
-    def record(params, **_):
-        captured.setdefault("RegisterTaskDefinition", dict(params))
-
-    def run_task(model, params, **_):
-        captured["RunTask"] = json.loads(params["body"])
-        http = AWSResponse(url="", status_code=200, headers={}, raw=None)
-        task_arn = stack["ClusterArn"].replace(":cluster/", ":task/") + "/0123456789abcdef"
-        return http, {"tasks": [{"taskArn": task_arn, "clusterArn": stack["ClusterArn"]}],
-                      "failures": []}
-
-    original = AwsCredentials.get_client
-
-    def get_client(self, client_type, *args, **kwargs):
-        made = original(self, client_type, *args, **kwargs)
-        if client_type == "ecs":
-            made.meta.events.register("before-parameter-build.ecs.RegisterTaskDefinition", record)
-            made.meta.events.register("before-call.ecs.RunTask", run_task)
-        return made
-
-    monkeypatch.setattr(AwsCredentials, "get_client", get_client)
     (deployment,) = deployed.deployments
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    with temporary_settings({PREFECT_API_URL: prefect_api}):
-        state = asyncio.run(_submit(prefect_api, deployment.id, deployed.pool.name))
+    state, captured = submit_with_ecs_worker(moto, prefect_api, deployment.id, deployed.pool.name,
+                                             stack["ClusterArn"], monkeypatch)
     assert state in ("PENDING", "RUNNING"), state
 
     definition, request = captured["RegisterTaskDefinition"], captured["RunTask"]
@@ -228,18 +197,6 @@ def test_ecs_worker_submits_the_run_with_the_expected_task_definition_and_overri
     assert registered["containerDefinitions"][0]["image"] == "registry.example.com/flows:test"
     environment = {e["name"] for e in request["overrides"]["containerOverrides"][0]["environment"]}
     assert "PREFECT__FLOW_RUN_ID" in environment and "PREFECT_API_KEY" not in environment
-
-
-async def _submit(api_url: str, deployment_id, pool_name: str) -> str:
-    """Schedule a run of the deployment and let a real ECS worker pick it up and submit it."""
-    from prefect.client.orchestration import PrefectClient
-    from prefect_aws.workers.ecs_worker import ECSWorker
-
-    async with PrefectClient(api=api_url) as prefect:
-        flow_run = await prefect.create_flow_run_from_deployment(deployment_id)
-        async with ECSWorker(work_pool_name=pool_name, create_pool_if_not_found=False) as worker:
-            await worker.get_and_submit_flow_runs()
-        return (await prefect.read_flow_run(flow_run.id)).state.type.value
 
 
 def test_rendered_project_passes_its_own_tests_and_lints_clean(project):

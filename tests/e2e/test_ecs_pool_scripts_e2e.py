@@ -16,7 +16,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers.ecs_moto import CREDENTIALS, REGION, client
+from tests.helpers.ecs_moto import (
+    CREDENTIALS,
+    REGION,
+    client,
+    stack_failures,
+    submit_with_ecs_worker,
+)
 from tests.helpers.loopback import free_port, running
 from tests.helpers.prefect_deploy import without_build_steps
 from tests.helpers.prefect_server import server_env
@@ -117,19 +123,23 @@ def test_deploy_refuses_another_region(project, commands, moto, auth_server, tmp
     assert commands.calls("aws") == []
 
 
-def test_deploy_then_destroy_with_basic_auth(project, commands, moto, auth_server, tmp_path):
+def test_deploy_run_destroy_and_deploy_again(project, commands, moto, auth_server, tmp_path,
+                                             monkeypatch):
+    """What a team does when it starts over: deploy, a real ECS worker runs a flow (and registers
+    its task definition), destroy, deploy again with the same answers."""
     secret = client("secretsmanager", moto).create_secret(Name=SECRET_NAME, SecretString=AUTH)
     assert secret["ARN"] != PARTIAL_ARN  # Secrets Manager added its 6-character suffix
     env = script_env(commands, moto, auth_server, tmp_path / "home",
                      AWS_REGION=REGION)  # the same region is fine
-
     ec2 = client("ec2", moto)
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24")["Subnet"]["SubnetId"]
                for i in (1, 2)]
-    deployed = run(project, "deploy.sh", env, f"VpcId={vpc}", f"SubnetIds={','.join(subnets)}")
+    network = (f"VpcId={vpc}", f"SubnetIds={','.join(subnets)}")
+    cfn, ecs, ecr = client("cloudformation", moto), client("ecs", moto), client("ecr", moto)
+
+    deployed = run(project, "deploy.sh", env, *network)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-    cfn = client("cloudformation", moto)
     (stack,) = cfn.describe_stacks(StackName=STACK)["Stacks"]
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     assert parameters["PrefectSecretArn"] == secret["ARN"]  # the full ARN ECS needs
@@ -144,32 +154,90 @@ def test_deploy_then_destroy_with_basic_auth(project, commands, moto, auth_serve
     assert [d.name for d in deployments] == ["hello-etl"]
     assert ["docker", "login", "--username", "AWS", "--password-stdin",
             "123456789012.dkr.ecr.us-east-1.amazonaws.com"] in commands.calls("docker")
+    (repository,) = ecr.describe_repositories(repositoryNames=["my-flows"])["repositories"]
+    assert repository["repositoryUri"] == outputs["FlowImageRepositoryUri"]
+    assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
+
+    # The worker runs a flow: prefect-aws registers the task definition prefect_<pool>_<deployment>.
+    state, captured = submit_with_ecs_worker(moto, auth_server, deployments[0].id, POOL,
+                                             outputs["ClusterArn"], monkeypatch, AUTH)
+    assert state == "PENDING", state
+    family = f"prefect_{POOL}_{deployments[0].id}"
+    assert captured["RegisterTaskDefinition"]["family"] == family
+    registered = ecs.list_task_definitions(familyPrefix=family)["taskDefinitionArns"]
+    assert registered == [captured["RunTask"]["taskDefinition"]]
+    # Another pool's flow-run family, on a name that starts with ours: not this project's.
+    other = ecs.register_task_definition(
+        family=f"prefect_{POOL}-2_{deployments[0].id}",
+        containerDefinitions=[{"name": "prefect", "image": "prefecthq/prefect:3.9.1-python3.12",
+                               "memory": 512}])["taskDefinition"]["taskDefinitionArn"]
+
+    dry = run(project, "destroy.sh", env, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert f"would run: aws cloudformation delete-stack --stack-name {STACK}" in dry.stdout
+    assert f"would run: aws ecs deregister-task-definition --task-definition {registered[0]}" in (
+        dry.stdout)
+    assert f"would run: aws ecs delete-task-definitions --task-definitions {registered[0]}" in (
+        dry.stdout)
+    assert "would delete: deployment hello-etl/hello-etl" in dry.stdout
+    assert f"would run: uv run prefect --no-prompt work-pool delete {POOL}" in dry.stdout
+    assert other not in dry.stdout
+    assert cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    assert ecs.list_task_definitions(familyPrefix=family)["taskDefinitionArns"] == registered
+    assert [d.name for d in asyncio.run(_read(auth_server))[1]] == ["hello-etl"]
 
     before = len(commands.calls())
     destroyed = run(project, "destroy.sh", env)
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
-    steps = [" ".join(call[:5]) for call in commands.calls()[before:]]
-    # The worker's stack is deleted and waited for before the pool goes: a running worker
-    # would re-create the pool.
-    assert steps == ["aws cloudformation delete-stack --region us-east-1",
-                     "aws cloudformation wait stack-delete-complete --region",
-                     "uv run prefect work-pool inspect",
-                     "uv run prefect --no-prompt work-pool"], steps
+    steps = [" ".join(call[:3]) for call in commands.calls()[before:]]
+    deletions = [step for step in steps if step in {
+        "aws cloudformation delete-stack", "aws cloudformation wait",
+        "aws ecs deregister-task-definition", "aws ecs delete-task-definitions",
+        "uv run python", "uv run prefect"}]
+    # The worker's stack goes first (a running worker re-creates the pool and registers task
+    # definitions), then what the worker registered, the deployments and the pool.
+    assert deletions == ["aws cloudformation delete-stack", "aws cloudformation wait",
+                         "aws ecs deregister-task-definition", "aws ecs delete-task-definitions",
+                         "uv run prefect", "uv run python", "uv run prefect"], steps
     assert commands.calls()[-1][-2:] == ["delete", POOL]
     assert not [s for s in cfn.list_stacks()["StackSummaries"]
                 if s["StackName"] == STACK and s["StackStatus"] != "DELETE_COMPLETE"]
-    assert asyncio.run(_read(auth_server))[0] is None
+    for status in ("ACTIVE", "INACTIVE"):
+        assert ecs.list_task_definitions(familyPrefix=family, status=status)[
+            "taskDefinitionArns"] == []
+    assert ecs.describe_task_definition(taskDefinition=other)["taskDefinition"]["status"] == (
+        "ACTIVE")
+    assert asyncio.run(_read(auth_server)) == (None, [])
+    assert asyncio.run(_deployments(auth_server)) == []  # not orphaned: deleted with the pool
     assert "kept: ECR repository my-flows" in destroyed.stdout
-    client("ecr", moto).describe_repositories(repositoryNames=["my-flows"])  # kept, as it says
+    assert ecr.describe_repositories(repositoryNames=["my-flows"])["repositories"] == [repository]
+
+    # Starting over with the same answers: the kept repository is used, not collided with.
+    again = run(project, "deploy.sh", env, *network)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "ECR repository my-flows: exists, used as it is" in again.stdout
+    (stack,) = cfn.describe_stacks(StackName=STACK)["Stacks"]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack_failures(moto, STACK)
+    assert {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}[
+        "FlowImageRepositoryUri"] == repository["repositoryUri"]
+    pool, deployments = asyncio.run(_read(auth_server))
+    assert pool is not None and [d.name for d in deployments] == ["hello-etl"]
+    assert run(project, "destroy.sh", env).returncode == 0  # leaves the module's moto clean
 
 
-def test_destroy_dry_run_deletes_nothing(project, commands, moto, auth_server, tmp_path):
+def test_destroy_dry_run_deletes_nothing_and_skips_what_is_gone(project, commands, moto,
+                                                                 auth_server, tmp_path):
     result = run(project, "destroy.sh", script_env(commands, moto, auth_server, tmp_path),
                  "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert f"would delete: CloudFormation stack {STACK}" in result.stdout
-    assert f"would delete: work pool {POOL}" in result.stdout
-    assert commands.calls("aws") == [] and commands.calls("uv") == []
+    assert f"stack {STACK}: already gone" in result.stdout
+    assert f"work pool {POOL}: already gone" in result.stdout
+    assert "would run:" not in result.stdout
+    # Only look-ups ran.
+    assert {tuple(call[1:3]) for call in commands.calls("aws")} <= {
+        ("cloudformation", "describe-stacks"), ("ecs", "list-task-definition-families"),
+        ("ecs", "list-task-definitions")}
+    assert [call[:4] for call in commands.calls("uv")] == [["uv", "run", "prefect", "work-pool"]]
 
 
 async def _read(api_url: str):
@@ -182,3 +250,10 @@ async def _read(api_url: str):
         except ObjectNotFound:
             return None, []
         return pool, await prefect.read_deployments()
+
+
+async def _deployments(api_url: str):
+    from prefect.client.orchestration import PrefectClient
+
+    async with PrefectClient(api=api_url, auth_string=AUTH) as prefect:
+        return await prefect.read_deployments()

@@ -64,6 +64,8 @@ def inventory(endpoint: str) -> set[str]:
               for g in ec2.describe_internet_gateways()["InternetGateways"]}
     found |= {f"route-table {t['RouteTableId']}"
               for t in ec2.describe_route_tables()["RouteTables"]}
+    found |= {f"task-definition {arn.rsplit('/', 1)[1]}" for status in ("ACTIVE", "INACTIVE")
+              for arn in ecs.list_task_definitions(status=status)["taskDefinitionArns"]}
     return found
 
 
@@ -137,8 +139,23 @@ def test_teardown_removes_what_provision_infra_created(project, env, prefect_api
             "route-table"} <= kinds
     pool, block = asyncio.run(_read(prefect_api))
     assert pool is not None and block is not None
+    # What running the flows adds: a deployment on the pool and, per deployment, the task
+    # definition Prefect Cloud registers (prefect-aws' family name prefect_<pool>_<deployment>).
+    deployment = asyncio.run(_create_deployment(prefect_api))
+    ecs = client("ecs", moto)
+    flow_run_family = f"prefect_{POOL}_{deployment}"
+    for _ in range(2):  # two revisions: one deregistered, one active
+        arn = ecs.register_task_definition(
+            family=flow_run_family, containerDefinitions=[
+                {"name": "prefect", "image": "prefect-flows:abc1234", "memory": 512}],
+        )["taskDefinition"]["taskDefinitionArn"]
+    ecs.deregister_task_definition(taskDefinition=arn.replace(":2", ":1"))
+    created |= {f"task-definition {flow_run_family}:1", f"task-definition {flow_run_family}:2"}
+    assert inventory(moto) - before == created
 
     dry = teardown(project, env, "--dry-run")
+    assert "would delete: deployment hello-etl/hello-etl" in dry.stdout
+    assert f"would run: aws ecs deregister-task-definition --task-definition {arn}" in dry.stdout
     assert inventory(moto) - before == created  # a dry run deletes nothing
     assert "would run: uv run --quiet prefect --no-prompt work-pool delete ecs-push-pool" in (
         dry.stdout)
@@ -147,6 +164,7 @@ def test_teardown_removes_what_provision_infra_created(project, env, prefect_api
     teardown(project, env)
     assert inventory(moto) - before == set()
     assert asyncio.run(_read(prefect_api)) == (None, None)
+    assert not asyncio.run(_exists(prefect_api, deployment))  # gone with its pool
 
 
 def test_teardown_removes_the_stack_and_its_users_keys(project, env, prefect_api):
@@ -183,3 +201,25 @@ async def _read(api_url: str):
         except ObjectNotFound:
             block = None
     return pool, block
+
+
+async def _create_deployment(api_url: str):
+    """A deployment on the pool, as `prefect deploy` makes it (flow hello-etl, one deployment)."""
+    from prefect.client.orchestration import PrefectClient
+
+    async with PrefectClient(api=api_url) as prefect:
+        flow_id = await prefect.create_flow_from_name("hello-etl")
+        return await prefect.create_deployment(flow_id=flow_id, name="hello-etl",
+                                               work_pool_name=POOL)
+
+
+async def _exists(api_url: str, deployment_id) -> bool:
+    from prefect.client.orchestration import PrefectClient
+    from prefect.exceptions import ObjectNotFound
+
+    async with PrefectClient(api=api_url) as prefect:
+        try:
+            await prefect.read_deployment(deployment_id)
+        except ObjectNotFound:
+            return False
+        return True

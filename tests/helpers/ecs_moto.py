@@ -94,3 +94,66 @@ def cloudformation_deploy(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(cloudformation_deploy(sys.argv[1:]))
+
+
+def submit_with_ecs_worker(moto: str, api_url: str, deployment_id: Any, pool: str,
+                           cluster_arn: str, monkeypatch: Any,
+                           auth_string: str | None = None) -> tuple[str, dict[str, Any]]:
+    """Schedule a run of the deployment and let a real prefect-aws ECS worker submit it to moto:
+    the run's state and the RegisterTaskDefinition and RunTask requests the worker sent.
+
+    The task definition really registers in moto; RunTask is answered by a botocore hook (moto
+    cannot run Fargate/awsvpc tasks) with a task in the cluster.
+    """
+    import asyncio
+    import json
+
+    from botocore.awsrequest import AWSResponse
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+    from prefect_aws.credentials import AwsCredentials
+
+    for key, value in {"AWS_ENDPOINT_URL": moto, "AWS_DEFAULT_REGION": REGION,
+                       "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
+                       "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
+                       "PREFECT_API_URL": api_url,
+                       "PREFECT_INTEGRATIONS_AWS_ECS_WORKER_CREATE_TASK_RUN_MAX_ATTEMPTS": "1",
+                       }.items():
+        monkeypatch.setenv(key, value)
+    captured: dict[str, Any] = {}
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        captured.setdefault("RegisterTaskDefinition", dict(params))
+
+    def run_task(model: Any, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]]:
+        captured["RunTask"] = json.loads(params["body"])
+        http = AWSResponse(url="", status_code=200, headers={}, raw=None)
+        task_arn = cluster_arn.replace(":cluster/", ":task/") + "/0123456789abcdef"
+        return http, {"tasks": [{"taskArn": task_arn, "clusterArn": cluster_arn}],
+                      "failures": []}
+
+    original = AwsCredentials.get_client
+
+    def get_client(self: Any, client_type: str, *args: Any, **kwargs: Any) -> Any:
+        made = original(self, client_type, *args, **kwargs)
+        if client_type == "ecs":
+            made.meta.events.register("before-parameter-build.ecs.RegisterTaskDefinition", record)
+            made.meta.events.register("before-call.ecs.RunTask", run_task)
+        return made
+
+    monkeypatch.setattr(AwsCredentials, "get_client", get_client)
+
+    async def submit() -> str:
+        from prefect.client.orchestration import get_client as prefect_client
+        from prefect_aws.workers.ecs_worker import ECSWorker
+
+        async with prefect_client() as prefect:
+            flow_run = await prefect.create_flow_run_from_deployment(deployment_id)
+            async with ECSWorker(work_pool_name=pool, create_pool_if_not_found=False) as worker:
+                await worker.get_and_submit_flow_runs()
+            return (await prefect.read_flow_run(flow_run.id)).state.type.value
+
+    settings = {PREFECT_API_URL: api_url}
+    if auth_string:
+        settings[PREFECT_API_AUTH_STRING] = auth_string
+    with temporary_settings(settings):
+        return asyncio.run(submit()), captured

@@ -103,8 +103,12 @@ def test_defaults_deploy_the_flow_image_from_ecr_to_the_ecs_pool(rendered):
         "cloudwatch_logs_options": {"awslogs-group": "/prefect/ecs-pool/flow-runs"},
     }
     assert "docker login" in (project / "prefect.yaml").read_text()
+    # The repository is made by scripts/deploy.sh, outside the stack: it outlives a destroyed stack
+    # and a new stack cannot collide with it (tests/e2e/test_ecs_pool_scripts_e2e.py).
     stack = load(project, "infra/worker.yaml")
-    assert stack["Resources"]["FlowImageRepository"]["Properties"]["RepositoryName"] == "my-flows"
+    assert [r for r in stack["Resources"].values() if r["Type"] == "AWS::ECR::Repository"] == []
+    assert stack["Outputs"]["FlowImageRepositoryUri"]["Value"] == {
+        "Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/my-flows"}
 
 
 def test_job_variables_are_named_as_the_installed_ecs_worker_names_them(rendered):
@@ -158,7 +162,8 @@ def test_flow_runs_may_create_their_log_group_and_pull_only_their_image(rendered
     flow = _policy(stack, "FlowRunExecutionRole")
     assert _actions(flow["FlowRunLogs"]) == {
         "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
-    assert flow["PullFlowImage"]["Resource"] == {"Fn::GetAtt": ["FlowImageRepository", "Arn"]}
+    assert flow["PullFlowImage"]["Resource"] == {"Fn::Sub": (
+        "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/my-flows")}
     assert "ReadPrefectSecret" not in flow  # self-hosted without auth: no secret at all
 
 
@@ -398,3 +403,41 @@ def test_readme_says_what_private_subnets_and_git_storage_need(rendered):
     assert "NAT gateway" in private and "VPC endpoints alone" in private
     git = (rendered / "git-code-interval" / "README.md").read_text()
     assert "Push this project to `https://github.com/your-org/my-flows.git` first" in git
+
+
+@pytest.mark.parametrize("name", sorted(COMBINATIONS))
+def test_the_worker_runs_exact_releases_never_a_moving_tag(rendered, name):
+    """The worker image is an exact Prefect release and prefect-aws is pinned: the ones this
+    scaffold is tested with (uv.lock), so a restarted worker is the worker that was tested."""
+    from importlib.metadata import version
+
+    project = rendered / name
+    python = answers(**COMBINATIONS[name])["python_version"]
+    image = f"prefecthq/prefect:{version('prefect')}-python{python}"
+    package = f"prefect-aws=={version('prefect-aws')}"
+    parameters = load(project, "infra/worker.yaml")["Parameters"]
+    assert (parameters["WorkerImage"]["Default"], parameters["ExtraPipPackages"]["Default"]) == (
+        image, package)
+    (container,) = load(project, "infra/worker-task-definition.json")["containerDefinitions"]
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+    assert (container["image"], environment["EXTRA_PIP_PACKAGES"]) == (image, package)
+
+
+@pytest.mark.parametrize("name", ["defaults", "cloud"])
+def test_readme_says_what_destroy_keeps_and_the_command_that_removes_it(rendered, name):
+    project = rendered / name
+    readme = " ".join((project / "README.md").read_text().split())
+    destroy = (project / "scripts" / "destroy.sh").read_text()
+    region = answers(**COMBINATIONS[name])["aws_region"]
+    # (in the README, as destroy.sh prints it)
+    kept = [("aws ecr delete-repository --repository-name my-flows --force",
+             "aws ecr delete-repository --repository-name $REPOSITORY --force")]
+    if name == "cloud":
+        kept.append((f"aws secretsmanager delete-secret --secret-id {SECRET_ARN}",) * 2)
+    for in_readme, in_script in kept:
+        assert f"`{in_readme} --region {region}`" in readme
+        assert f"{in_script} --region $REGION" in destroy
+    assert "a `scripts/deploy.sh` after `scripts/destroy.sh`, with the same answers" in readme
+    assert "`prefect_ecs-pool_<deployment id>`" in readme  # the worker's task definitions go
+    lifetimes = readme[readme.index("**Credentials and their lifetimes.**"):]
+    assert "valid for 12 hours, made fresh at each deploy" in lifetimes

@@ -215,9 +215,43 @@ def test_base_job_template_is_prefects_default_with_the_job_spec_fix(case):
                 "memory_limit"):
         variables[key]["default"] = answers[key] or None
     variables["finished_job_ttl"]["default"] = 86400  # finished Jobs do not pile up
+    # The uninstall script finds the pool's Jobs by this label.
+    variables["labels"]["default"] = {"prefect.io/work-pool-name": answers["work_pool_name"]}
     if answers["image_pull_secret"]:
         pod_spec["imagePullSecrets"] = [{"name": answers["image_pull_secret"]}]
+    pod_spec["securityContext"] = RESTRICTED_POD
+    pod_spec["containers"][0]["securityContext"] = RESTRICTED_CONTAINER
     assert ours == expected
+
+
+#: Kubernetes' "restricted" Pod Security Standard, what checkov's CKV_K8S_20/23/28/31/37 ask.
+RESTRICTED_POD = {"runAsNonRoot": True, "runAsUser": 10001,
+                  "seccompProfile": {"type": "RuntimeDefault"}}
+RESTRICTED_CONTAINER = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                        "runAsNonRoot": True}
+#: Prefect's official image has no USER instruction: it runs as root. Read from PrefectHQ/prefect
+#: at ce79dd3 (2026-08-21), Dockerfile: `ENTRYPOINT ["/usr/bin/tini", "-g", "--",
+#: "/opt/prefect/entrypoint.sh"]` and no USER line; our Dockerfile adds the user.
+PREFECT_IMAGE_USER = "root"
+
+
+def test_flow_run_pods_run_restricted_as_the_flow_images_own_user(case):
+    _, project, answers = case
+    job = worker_job_manifest(load_base_job_template(project), _resolved_job_variables(project))
+    assert strict_errors(job) == {}
+    pod = job["spec"]["template"]["spec"]
+    assert pod["securityContext"] == RESTRICTED_POD
+    assert pod["containers"][0]["securityContext"] == RESTRICTED_CONTAINER
+    # The uid the pod runs as is the user the flow image creates and switches to (a named USER
+    # cannot be checked by runAsNonRoot: Kubernetes needs the number).
+    dockerfile = (project / "Dockerfile").read_text()
+    assert re.search(r"^FROM prefecthq/prefect:", dockerfile, re.MULTILINE)
+    assert PREFECT_IMAGE_USER == "root"  # so the image's own USER line is what makes it non-root
+    (uid, name), = re.findall(r"useradd [^\n]*--uid ([0-9]+) ([a-z]+)", dockerfile)
+    assert re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE) == [name]
+    assert int(uid) == RESTRICTED_POD["runAsUser"] and int(uid) >= 10000  # CKV_K8S_40
+    # The label the uninstall script selects the pool's Jobs by.
+    assert job["metadata"]["labels"]["prefect.io/work-pool-name"] == answers["work_pool_name"]
 
 
 def test_the_worker_job_is_strictly_valid_kubernetes(case):
@@ -356,18 +390,19 @@ UV_WITHOUT_BLOCK = STUB + """case "$*" in *"block inspect"*) [ -n "$BLOCK_EXISTS
 
 
 def _run_install(project: Path, tmp_path: Path, tools: tuple[str, ...], env: dict[str, str],
-                 uv_stub: str = STUB):
+                 uv_stub: str = STUB, script: str = "install-worker.sh",
+                 args: tuple[str, ...] = ()):
     stubs, system = tmp_path / "stubs", tmp_path / "system"
     stubs.mkdir(parents=True)
     system.mkdir(parents=True)
     for tool in tools:
         (stubs / tool).write_text(uv_stub if tool == "uv" else STUB)
         (stubs / tool).chmod(0o755)
-    for tool in ("dirname", "basename", "cat", "base64", "tr"):  # what the script and stubs use
+    for tool in ("dirname", "basename", "cat", "base64", "tr", "sed"):  # what scripts, stubs use
         (system / tool).symlink_to(shutil.which(tool))
     log = tmp_path / "calls.log"
     result = subprocess.run(
-        [shutil.which("bash"), str(project / "scripts" / "install-worker.sh")],
+        [shutil.which("bash"), str(project / "scripts" / script), *args],
         env={"PATH": f"{stubs}:{system}", "STUB_LOG": str(log), "HOME": str(tmp_path), **env},
         stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False, timeout=60)
     calls = log.read_text().splitlines() if log.exists() else []
@@ -437,6 +472,89 @@ def test_install_script_runs_the_steps_in_order(case, tmp_path):
         config = json.loads(stdin[stdin.index('{"auths"'):].split("}}}")[0] + "}}}")
         auth = base64.b64encode(b"robot:not-a-real-registry-token").decode()
         assert config == {"auths": {answers["image_registry"].split("/")[0]: {"auth": auth}}}
+
+
+def _created(calls: list[str], pool: str) -> set[tuple[str, str]]:
+    """What install-worker.sh's calls create, and what the worker it installs creates at run time
+    (a Job per flow run)."""
+    made = {("jobs", pool)}
+    for call in calls:
+        words = call.split()
+        if words[:2] == ["kubectl", "create"]:
+            kind = words[2]
+            made.add((kind, words[4] if kind == "secret" else words[3]))
+        elif "work-pool create" in call:
+            made.add(("work-pool", words[words.index("create") + 1]))
+        elif "Secret(value=" in call:
+            made.add(("block", f"secret/{words[-1]}"))
+        elif words[:3] == ["helm", "upgrade", "--install"]:
+            made.add(("helm-release", words[3]))
+        elif call.endswith("deploy --all"):
+            made.add(("deployments", pool))
+    return made
+
+
+def _deleted(calls: list[str]) -> set[tuple[str, str]]:
+    gone = set()
+    for call in calls:
+        words = call.split()
+        if words[:2] == ["helm", "uninstall"]:
+            gone.add(("helm-release", words[2]))
+        elif words[:3] == ["kubectl", "delete", "jobs"]:
+            selector = words[words.index("--selector") + 1]
+            assert selector.startswith("prefect.io/work-pool-name=")
+            gone.add(("jobs", selector.split("=", 1)[1]))
+        elif words[:2] == ["kubectl", "delete"]:
+            kind, names = words[2], words[3:words.index("--namespace")]
+            gone.update((kind, name) for name in names)
+        elif "pool_deployments.py" in call and call.endswith("--delete"):
+            gone.add(("deployments", words[-2]))
+        elif "work-pool delete" in call:
+            gone.add(("work-pool", words[-1]))
+        elif "block delete" in call:
+            gone.add(("block", words[-1]))
+    return gone
+
+
+def test_uninstall_removes_what_install_and_the_worker_created_or_the_readme_says_why_not(
+        case, tmp_path):
+    _, project, answers = case
+    env = dict(SECRETS, PREFECT_API_URL="http://127.0.0.1:4200/api")
+    pool, namespace = answers["work_pool_name"], answers["namespace"]
+    installed, install_calls, _ = _run_install(project, tmp_path / "install",
+                                               ("kubectl", "helm", "uv", "docker"), env)
+    assert installed.returncode == 0, installed.stderr
+    removed, uninstall_calls, _ = _run_install(project, tmp_path / "uninstall",
+                                               ("kubectl", "helm", "uv"), env,
+                                               script="uninstall-worker.sh")
+    assert removed.returncode == 0, removed.stderr
+    # The worker goes first: a running worker would re-create the pool and start Jobs.
+    assert uninstall_calls[0].startswith("helm uninstall prefect-worker ")
+    readme = (project / "README.md").read_text()
+    stays = readme[readme.index("## Uninstall"):]
+    kept = {("namespace", namespace)}  # it may hold more than this project
+    assert f"`kubectl delete namespace {namespace}`" in stays
+    assert f"kept: namespace {namespace}" in removed.stdout
+    assert _created(install_calls, pool) == _deleted(uninstall_calls) | kept
+    assert _deleted(uninstall_calls).isdisjoint(kept)
+
+
+def test_uninstall_dry_run_deletes_nothing_and_lists_what_it_would(case, tmp_path):
+    _, project, answers = case
+    env = dict(SECRETS, PREFECT_API_URL="http://127.0.0.1:4200/api")
+    tools = ("kubectl", "helm", "uv")
+    _, calls, _ = _run_install(project, tmp_path / "real", tools, env,
+                               script="uninstall-worker.sh")
+    dry, looked_up, _ = _run_install(project, tmp_path / "dry", tools, env,
+                                     script="uninstall-worker.sh", args=("--dry-run",))
+    assert dry.returncode == 0, dry.stderr
+    assert [c for c in looked_up if " delete " in c or " uninstall " in c] == []
+    listed = [line.removeprefix("would run: ") for line in dry.stdout.splitlines()
+              if line.startswith("would run: ")]
+    # The deployments are listed by name (scripts/pool_deployments.py without --delete).
+    pool = answers["work_pool_name"]
+    assert f"uv run python scripts/pool_deployments.py {pool}" in looked_up
+    assert _deleted(listed) | {("deployments", pool)} == _deleted(calls)
 
 
 @pytest.fixture(scope="module")

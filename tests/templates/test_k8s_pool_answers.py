@@ -62,6 +62,32 @@ def test_cross_field_refusals_name_both_values(data, message, tmp_path):
     assert message in result.output
 
 
+@pytest.mark.parametrize("registry", ["123456789012.dkr.ecr.us-east-2.amazonaws.com",
+                                      "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/team"])
+def test_ecr_takes_no_pull_secret_its_token_would_expire_in_12_hours(registry, tmp_path):
+    """`aws ecr get-login-password` makes a 12-hour token nothing would renew: images would stop
+    pulling half a day after install. Nodes pull from ECR with their IAM role instead."""
+    args = ["new", str(tmp_path / "refused"), "--template", "k8s_pool", "--defaults",
+            "--data", f"image_registry={registry}", "--data", "image_pull_secret=ecr-creds"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: --data image_pull_secret: 'ecr-creds' is not allowed: must be empty for an ECR "
+        "registry: a pull "
+        "Secret would hold a 12-hour ECR token nothing renews; nodes pull from ECR with their IAM "
+        "role (AmazonEC2ContainerRegistryPullOnly)")
+    assert not (tmp_path / "refused").exists()
+
+    render_template("k8s_pool", tmp_path / "p", image_registry=registry)
+    template = (tmp_path / "p" / "k8s" / "base-job-template.json").read_text()
+    assert "imagePullSecrets" not in template
+    readme = (tmp_path / "p" / "README.md").read_text()
+    assert "**Pulling from ECR: no pull Secret.**" in readme
+    assert "`AmazonEC2ContainerRegistryPullOnly`" in readme and "12 hours" in readme
+    lifetimes = readme[readme.index("**Credentials and their lifetimes.**"):]
+    assert "- Image pulls from ECR: the nodes' IAM role" in lifetimes
+
+
 @pytest.mark.parametrize(("request_", "limit"), [
     ("500m", "1"), ("1", "1000m"), ("512Mi", "1Gi"), ("1G", "1Gi"), ("0.5", "500m"),
     ("1Gi", "1Gi"), ("100M", "0.1G"), ("1024Ki", "1Mi")])
