@@ -366,19 +366,25 @@ def adopt_command(
             prompt=prompts.ask_template_question if interactive else None)
         plan = adopt(path, template, answers, found, apply=apply)
         for key, source in plan.found.items():
-            _console.info(f"{key}: {answers[key]!r} (from {source})")
+            if key in answers:  # interval_minutes is not asked beside a cron schedule
+                _console.info(f"{key}: {answers[key]!r} (from {source})")
         if not apply:
             _console.data(plan.diff.rstrip("\n"))
-            _console.info(f"\nwould add {len(plan.added)} files; {len(plan.kept)} of yours "
-                          "differ from the template and stay as they are (diff above); "
+            merged = "".join(f"; would add the template's tooling to your {file}"
+                             for file in plan.merged)
+            _console.info(f"\nwould add {len(plan.added)} files{merged}; {len(plan.kept)} of "
+                          "yours differ from the template and stay as they are (diff above); "
                           "pass --apply to write")
             return
         for file in plan.added:
             _console.data(f"added {file}")
+        for file in plan.merged:
+            _console.data(f"merged {file} (yours, with the template's dev and deploy tooling)")
         for file in plan.kept:
             _console.data(f"kept yours {file} (the template's differs)")
         for file in plan.skipped:
-            _console.data(f"skipped {file} (it tests the template's version of a file of yours)")
+            _console.data(f"skipped {file} (the template's example, or a test of the template's "
+                          "version of a file of yours)")
         _console.info(f"\nadopted {path} as template {template}: added {len(plan.added)} files, "
                       f"kept {len(plan.kept)} of yours; commit, then "
                       "`prefect-scaffold update` brings template changes")
