@@ -134,10 +134,12 @@ def test_an_adopted_repository_takes_the_next_template_release(cli, tmp_path, mo
 
 
 #: Real public repositories (their SOURCE files say which) -> the template they are adopted under.
-REAL_REPOSITORIES = {"quickstart": "serve_vm", "hello_world": "k8s_pool", "prefect_demo": "k8s_pool"}
+REAL_REPOSITORIES = {"quickstart": "serve_vm", "hello_world": "k8s_pool",
+                     "prefect_demo": "k8s_pool"}
 
 #: What `check` tells these Prefect 2 era files to change, applied as a user would.
-CHECK_ADVICE = [(r"prefect\.projects\.steps\.git_clone_project", "prefect.deployments.steps.git_clone"),
+CHECK_ADVICE = [(r"prefect\.projects\.steps\.git_clone_project",
+                 "prefect.deployments.steps.git_clone"),
                 (r"prefect\.projects\.steps\.", "prefect.deployments.steps."),
                 (r"(?m)^(\s+parameters:)\s*$", r"\1 {}"),
                 (r"(?m)^\s+type: process\n", "")]
@@ -181,8 +183,8 @@ def test_serve_py_is_written_from_the_repositorys_own_deployments(cli, tmp_path)
     # The import path of flows/flows.py:run_my_flow, not the folder taken as the flow's name.
     assert "from flows.flows import run_my_flow\n" in serve
     assert 'name="deployment-1"' in serve and 'parameters={"param": "42"}' in serve
-    assert 'Interval(30.0, anchor_date=datetime.fromisoformat("2023-09-24T20:10:59.381600+00:00"), ' \
-           'timezone="UTC")' in serve
+    assert 'Interval(30.0, anchor_date=datetime.fromisoformat("2023-09-24T20:10:59.381600+00:00")' \
+           ', timezone="UTC")' in serve
     assert "cron=" not in serve and '"source": "demo"' not in serve  # nothing invented
     answers = yaml.safe_load((repository / ".copier-answers.yml").read_text())
     assert (answers["schedule"], answers["interval_minutes"]) == ("", 0)

@@ -9,7 +9,7 @@ names that file (and `--data` overrides it).
 from __future__ import annotations
 
 import ast
-import keyword
+from keyword import iskeyword
 import re
 import tomllib
 from pathlib import Path
@@ -133,7 +133,7 @@ def _prefect_yaml(root: Path) -> TeamDefaults:
     if isinstance(entrypoint, str) and ":" in entrypoint:
         # Your flow's function names the template's flow (adopt adds no example flow of that name).
         function = entrypoint.rpartition(":")[2]
-        if _FLOW_NAME.fullmatch(function) and not keyword.iskeyword(function) \
+        if _FLOW_NAME.fullmatch(function) and not iskeyword(function) \
                 and function not in ("flow", "task", "test"):
             values["flow_name"] = function
     # Prefect 3 files list `schedules:`, Prefect 2 files have one `schedule:`. No schedule (or one
