@@ -9,9 +9,9 @@ names that file (and `--data` overrides it).
 from __future__ import annotations
 
 import ast
-from keyword import iskeyword
 import re
 import tomllib
+from keyword import iskeyword
 from pathlib import Path
 from typing import Any
 
