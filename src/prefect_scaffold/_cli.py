@@ -125,7 +125,7 @@ def recommend_command(
         for step in result.path:
             _console.data(f"{step.question.label}. {step.question.text} "
                           f"{step.question.show(step.answer)}")
-        _console.data(f"\n-> {result.template}: {result.leaf.title}\n\n{result.leaf.rationale}\n")
+        _console.data(f"\n-> {result.template}: {result.leaf.title}\n\n{result.rationale}\n")
         for link in result.links:
             _console.data(f"  {link.title}: {link.url}")
 
@@ -304,9 +304,11 @@ def update_command(
 ) -> None:
     """Bring a rendered project to its template's current version, keeping your edits."""
     from .day2.update import update
-    from .errors import EXIT_FINDINGS
+    from .errors import EXIT_FINDINGS, CannotUpdate
 
     def body() -> None:
+        if not path.is_dir():
+            raise CannotUpdate(path, "no such directory")
         result = update(path, check_only=check, trust=trust, template_source=template_source)
         if result.migrated:
             _console.info(".copier-answers.yml now names its template logically instead of by a "
@@ -409,10 +411,13 @@ def switch_command(
     """Move a project to another pattern on a new branch, keeping your flows and edits."""
     from .answers import prompts, team_defaults
     from .answers.layers import parse_data, read_data_file
+    from .catalog.registry import template_names
     from .day2.switch import answers_for, prepare, switch
-    from .errors import EXIT_FINDINGS
+    from .errors import EXIT_FINDINGS, UnknownTemplate
 
     def body() -> None:
+        if to not in template_names():  # name the option this command has
+            raise UnknownTemplate(to, template_names(), flag="--to")
         recorded = prepare(path, to)
         interactive = prompts.can_prompt() and not defaults
         answers = answers_for(recorded, to, parse_data(data or []),

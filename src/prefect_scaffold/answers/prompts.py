@@ -32,9 +32,15 @@ _NO = {"n", "no", "false", "0"}
 def ask_tree_question(question: TreeQuestion) -> Answer:
     typer.echo(f"\n{question.label}. {question.text}", err=True)
     typer.echo(f"   {question.help}", err=True)
+    # `?` shows what each answer leads to, how to give it as a flag, and where to read more.
+    leads = "; ".join(f"{question.show(answer)} -> {target}"
+                      for answer, target in question.branches.items())
+    links = "".join(f"\n    {link.title}: {link.url}" for link in question.links)
+    help_text = (f"{question.help}\n  Answers: {leads}. As a flag: "
+                 f"{question.flag_for(question.default)}.{links}")
     if question.yes_no:
-        return yes_no("  ", bool(question.default))
-    return pick("  ", list(question.choices), str(question.default))
+        return yes_no("  (? for help)", bool(question.default), help_text)
+    return pick("  ", list(question.choices), str(question.default), help_text)
 
 
 def yes_no(label: str, default: bool, help_text: str = "") -> bool:
@@ -73,7 +79,7 @@ def pick(label: str, values: list[str], default: str, help_text: str = "") -> st
 
 def confirm_template(recommendation: Recommendation, names: list[str]) -> str:
     leaf = recommendation.leaf
-    typer.echo(f"\nRecommended: {leaf.id} - {leaf.title}\n  {leaf.rationale}", err=True)
+    typer.echo(f"\nRecommended: {leaf.id} - {leaf.title}\n  {recommendation.rationale}", err=True)
     for link in leaf.links:
         typer.echo(f"  {link.title}: {link.url}", err=True)
     if yes_no(f"Use {leaf.id}?", True):
