@@ -71,8 +71,9 @@ def _run(command: Any) -> None:
         raise typer.Exit(problem.exit_code) from None
     except (KeyboardInterrupt, typer.Abort) as stop:  # prompts turn Ctrl-C into Abort
         _console.error("interrupted; nothing was written")
-        raise typer.Exit(EXIT_TERMINATED if isinstance(stop, _Terminated)
-                         else EXIT_INTERRUPTED) from None
+        # At a prompt, click turns the signal's exception into Abort: it is the context.
+        terminated = isinstance(stop, _Terminated) or isinstance(stop.__context__, _Terminated)
+        raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
     except (typer.Exit, click.ClickException):
         raise
     except Exception:
@@ -233,6 +234,10 @@ def new(
                               f"{step.question.show(step.answer)}  (to change: {change})")
         for file in result.render.files:
             _console.data(str(file))
+        if result.render.replaced:
+            _console.info(f"--force {'would replace' if dry_run else 'replaced'} "
+                          f"{len(result.render.replaced)} existing file(s): "
+                          + ", ".join(map(str, result.render.replaced)))
         verb = "would write" if dry_run else "wrote"
         _console.info(f"\n{verb} {len(result.render.files)} files of template {result.template} "
                       f"into {result.render.destination}")

@@ -166,8 +166,9 @@ def _clip(cells: list[str]) -> list[str]:
 
 
 def as_table(rows: list[RepositoryStatus], *, markdown: bool = False) -> str:
-    """Rows as aligned text (or markdown), each cell at most CELL_WIDTH characters."""
-    cells = [list(COLUMNS), *(_clip(row.cells()) for row in rows)]
+    """Rows as aligned text, each cell at most CELL_WIDTH characters, or as markdown (whole:
+    a page wraps long cells)."""
+    cells = [list(COLUMNS), *(row.cells() if markdown else _clip(row.cells()) for row in rows)]
     if markdown:
         escape = [[cell.replace("|", "\\|") for cell in line] for line in cells]
         lines = ["| " + " | ".join(line) + " |" for line in escape]
