@@ -458,12 +458,14 @@ def status_command(
     json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
     format: Annotated[StatusFormat, typer.Option(
         "--format", help="table, or markdown for an issue or a wiki page.")] = StatusFormat.table,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", min=1, help="Repositories looked at in parallel, one process each.")] = 1,
 ) -> None:
     """One row per repository: template, rendered and latest version, drift, check, pool."""
     from .day2.status import as_table, status
 
     def body() -> None:
-        rows = status(paths)
+        rows = status(paths, jobs=jobs)
         if json:
             _console.data_json([row.as_dict() for row in rows])
         else:

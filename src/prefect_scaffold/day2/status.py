@@ -4,12 +4,14 @@ Each row says which template a repository came from, the version it was rendered
 newest one, whether it drifted, what `check` finds, and its pool. A repository that cannot be
 read (no answers file, a tampered one, an unreachable team source, a path that does not exist)
 still gets its row, saying why; one bad repository never hides the others. `check` answers from
-its cache for unchanged repositories, and repositories are looked at in parallel.
+its cache for unchanged repositories (about 0.05 s of CPU each; 0.3 s cold, mostly importing
+prefect once), so one process is the default: on two cores, a second process spends its time
+importing prefect again (benchmarks/bench.py measures it; `--jobs` when the machine has cores
+to spare).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from concurrent.futures import ProcessPoolExecutor
@@ -64,14 +66,13 @@ def repositories(paths: list[Path]) -> list[Path]:
     return found
 
 
-def status(paths: list[Path], *, jobs: int | None = None) -> list[RepositoryStatus]:
-    """One row per repository, in order; `jobs` processes (default: one per CPU) share them."""
+def status(paths: list[Path], *, jobs: int = 1) -> list[RepositoryStatus]:
+    """One row per repository, in order; `jobs` processes share them."""
     found = repositories(paths)
-    jobs = min(jobs or os.cpu_count() or 1, len(found))
-    if jobs < 2:
+    if min(jobs, len(found)) < 2:
         return [repository_status(path) for path in found]
     # Processes, not threads: `check` is CPU-bound Python (parsing, validating).
-    with ProcessPoolExecutor(jobs) as pool:
+    with ProcessPoolExecutor(min(jobs, len(found))) as pool:
         return list(pool.map(repository_status, found))
 
 
