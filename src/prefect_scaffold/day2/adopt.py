@@ -14,6 +14,7 @@ through the usual three-way merge.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import shutil
 import tempfile
@@ -136,12 +137,21 @@ def _adapt(project: Path, rendered: Path, example: str) -> list[Path]:
         (rendered / "tests" / "test_deployments.py").write_text(adopted_files.DEPLOYMENTS_TEST)
     if (rendered / _PYPROJECT).is_file():
         theirs = project / _PYPROJECT
-        yours = [p.relative_to(project).as_posix() for p in sorted(project.rglob("*.py"))
-                 if not _NOT_YOURS & set(p.relative_to(project).parts)]
         (rendered / _PYPROJECT).write_text(adopted_files.merged_pyproject(
             theirs.read_text() if theirs.is_file() else None, (rendered / _PYPROJECT).read_text(),
-            [] if theirs.is_file() else adopted_files.requirements_txt(project), yours))
+            [] if theirs.is_file() else adopted_files.requirements_txt(project),
+            _python_files(project)))
     return skipped
+
+
+def _python_files(project: Path) -> list[str]:
+    """The repository's own .py files (symlinked folders not followed: they may lead anywhere)."""
+    found = []
+    for folder, folders, names in os.walk(project):
+        folders[:] = sorted(f for f in folders if f not in _NOT_YOURS)
+        found += [(Path(folder) / n).relative_to(project).as_posix()
+                  for n in names if n.endswith(".py")]
+    return sorted(found)
 
 
 def _diff(ours: Path | None, theirs: Path, name: Path) -> str:
