@@ -25,7 +25,7 @@ REPOSITORIES = {
                               "schedule": "30 2 * * *", "work_pool_name": "data-k8s",
                               "namespace": "data-flows", "image_registry": "ghcr.io/acme",
                               "image_name": "churn-model"}),
-    "ecs_repo": ("ecs_pool", {"project_name": "billing", "flow_name": "invoices",
+    "ecs_repo": ("ecs_pool", {"project_name": "billing", "flow_name": "send_invoices",
                               "interval_minutes": 60, "work_pool_name": "billing-ecs",
                               "ecs_cluster": "billing", "cpu": 1024, "memory": 2048,
                               "aws_account_id": "123456789012", "aws_region": "eu-west-1",
