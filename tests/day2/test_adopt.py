@@ -141,8 +141,8 @@ REAL_REPOSITORIES = {"quickstart": "serve_vm", "hello_world": "k8s_pool",
 CHECK_ADVICE = [(r"prefect\.projects\.steps\.git_clone_project",
                  "prefect.deployments.steps.git_clone"),
                 (r"prefect\.projects\.steps\.", "prefect.deployments.steps."),
-                (r"(?m)^(\s+parameters:)\s*$", r"\1 {}"),
-                (r"(?m)^\s+type: process\n", "")]
+                (r"(?m)^([ \t]+parameters:)[ \t]*$", r"\1 {}"),
+                (r"(?m)^[ \t]+type: process\n", "")]
 
 
 def errors_of(checked) -> list[str]:
