@@ -141,7 +141,7 @@ REAL_REPOSITORIES = {"quickstart": "serve_vm", "hello_world": "k8s_pool",
 CHECK_ADVICE = [(r"prefect\.projects\.steps\.git_clone_project",
                  "prefect.deployments.steps.git_clone"),
                 (r"prefect\.projects\.steps\.", "prefect.deployments.steps."),
-                (r"(?m)^([ \t]+parameters:)[ \t]*$", r"\1 {}"),
+                (r"(?m)^([ \t]+)parameters:[ \t]*\n(?!\1[ \t]+\S)", r"\1parameters: {}\n"),
                 (r"(?m)^[ \t]+type: process\n", "")]
 
 
