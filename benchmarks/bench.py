@@ -9,6 +9,8 @@
 - `check` of a rendered k8s_pool project, cold (`--no-cache`): at most 1.0 x `prefect --version`;
   answered from the cache (unchanged project): at most 0.15 x (0.3 s where `prefect --version`
   takes 2 s).
+- `status --jobs 1` of 25 rendered repositories, unchanged since the last look: CPU per
+  repository at most 0.15 x `prefect --version` (0.3 s where it takes 2 s).
 Exit 1 when a ratio misses its target.
 """
 
@@ -107,6 +109,27 @@ def _check_rendered(scaffold: str, prefect: str, runs: int) -> list[tuple[str, f
             ("check rendered project, cached / prefect --version (CPU)", cached, 0.15)]
 
 
+def _status_of_many(scaffold: str, prefect: str, runs: int) -> list[tuple[str, float, float]]:
+    """`status --jobs 1` over 25 repositories (copies of rendered projects of two templates),
+    per repository, against the baseline; the first look fills check's cache."""
+    scratch = Path(tempfile.mkdtemp())
+    farm = scratch / "repos"
+    for name in ("k8s_pool", "serve_vm"):
+        subprocess.run([scaffold, "new", "--template", name, "--defaults",
+                        str(scratch / name)], check=True, capture_output=True,
+                       stdin=subprocess.DEVNULL)
+    for i in range(25):
+        shutil.copytree(scratch / ("k8s_pool" if i % 2 else "serve_vm"), farm / f"repo-{i:02}",
+                        symlinks=True)
+    env = {**os.environ, "PREFECT_SCAFFOLD_CACHE": str(scratch / "cache")}
+    command = [scaffold, "status", str(farm), "--jobs", "1", "--json"]
+    subprocess.run(command, env=env, capture_output=True, check=False)  # fill the cache
+    ratio, seconds = paired_cpu_ratio(command, [prefect, "--version"], runs, env)
+    shutil.rmtree(scratch)
+    print(f"(status of 25 unchanged repositories, one at a time: {seconds / 25:.3f} s CPU each)")
+    return [("status, per unchanged repository / prefect --version (CPU)", ratio / 25, 0.15)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="prefect-scaffold speed targets")
     parser.add_argument("--runs", type=int, default=7)
@@ -141,6 +164,7 @@ def main() -> int:
                                            max(3, runs // 2), cwd=project)
         results.append(("check 1000 deployments / 10", timing["1000"] / timing["10"], 3.0))
         results += _check_rendered(scaffold, prefect, runs)
+        results += _status_of_many(scaffold, prefect, runs)
 
     failed = False
     print(f"{'measure':<58} {'ratio':>7} {'target':>7}")

@@ -91,8 +91,9 @@ def _run(command: Any) -> None:
         raise typer.Exit(problem.exit_code) from None
     except (KeyboardInterrupt, typer.Abort) as stop:  # prompts turn Ctrl-C into Abort
         _console.error("interrupted; nothing was written")
-        raise typer.Exit(EXIT_TERMINATED if isinstance(stop, _Terminated)
-                         else EXIT_INTERRUPTED) from None
+        # At a prompt, click turns the signal's exception into Abort: it is the context.
+        terminated = isinstance(stop, _Terminated) or isinstance(stop.__context__, _Terminated)
+        raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
     except (typer.Exit, click.ClickException):
         raise
     except Exception:
@@ -146,7 +147,7 @@ def recommend_command(
         for step in result.path:
             _console.data(f"{step.question.label}. {step.question.text} "
                           f"{step.question.show(step.answer)}")
-        _console.data(f"\n-> {result.template}: {result.leaf.title}\n\n{result.leaf.rationale}\n")
+        _console.data(f"\n-> {result.template}: {result.leaf.title}\n\n{result.rationale}\n")
         for link in result.links:
             _console.data(f"  {link.title}: {link.url}")
 
@@ -254,6 +255,10 @@ def new(
                               f"{step.question.show(step.answer)}  (to change: {change})")
         for file in result.render.files:
             _console.data(str(file))
+        if result.render.replaced:
+            _console.info(f"--force {'would replace' if dry_run else 'replaced'} "
+                          f"{len(result.render.replaced)} existing file(s): "
+                          + ", ".join(map(str, result.render.replaced)))
         verb = "would write" if dry_run else "wrote"
         _console.info(f"\n{verb} {len(result.render.files)} files of template {result.template} "
                       f"into {result.render.destination}")
@@ -423,19 +428,25 @@ def adopt_command(
             prompt=prompts.ask_template_question if interactive else None)
         plan = adopt(path, template, answers, found, apply=apply)
         for key, source in plan.found.items():
-            _console.info(f"{key}: {answers[key]!r} (from {source})")
+            if key in answers:  # interval_minutes is not asked beside a cron schedule
+                _console.info(f"{key}: {answers[key]!r} (from {source})")
         if not apply:
             _console.data(plan.diff.rstrip("\n"))
-            _console.info(f"\nwould add {len(plan.added)} files; {len(plan.kept)} of yours "
-                          "differ from the template and stay as they are (diff above); "
+            merged = "".join(f"; would add the template's tooling to your {file}"
+                             for file in plan.merged)
+            _console.info(f"\nwould add {len(plan.added)} files{merged}; {len(plan.kept)} of "
+                          "yours differ from the template and stay as they are (diff above); "
                           "pass --apply to write")
             return
         for file in plan.added:
             _console.data(f"added {file}")
+        for file in plan.merged:
+            _console.data(f"merged {file} (yours, with the template's dev and deploy tooling)")
         for file in plan.kept:
             _console.data(f"kept yours {file} (the template's differs)")
         for file in plan.skipped:
-            _console.data(f"skipped {file} (it tests the template's version of a file of yours)")
+            _console.data(f"skipped {file} (the template's example, or a test of the template's "
+                          "version of a file of yours)")
         _console.info(f"\nadopted {path} as template {template}: added {len(plan.added)} files, "
                       f"kept {len(plan.kept)} of yours; commit, then "
                       "`prefect-scaffold update` brings template changes")
@@ -460,10 +471,13 @@ def switch_command(
     """Move a project to another pattern on a new branch, keeping your flows and edits."""
     from .answers import prompts, team_defaults
     from .answers.layers import parse_data, read_data_file
+    from .catalog.registry import template_names
     from .day2.switch import answers_for, prepare, switch
-    from .errors import EXIT_FINDINGS
+    from .errors import EXIT_FINDINGS, UnknownTemplate
 
     def body() -> None:
+        if to not in template_names():  # name the option this command has
+            raise UnknownTemplate(to, template_names(), flag="--to")
         recorded = prepare(path, to)
         interactive = prompts.can_prompt() and not defaults
         answers = answers_for(recorded, to, parse_data(data or []),
@@ -499,12 +513,14 @@ def status_command(
     json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
     format: Annotated[StatusFormat, typer.Option(
         "--format", help="table, or markdown for an issue or a wiki page.")] = StatusFormat.table,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", min=1, help="Repositories looked at in parallel, one process each.")] = 1,
 ) -> None:
     """One row per repository: template, rendered and latest version, drift, check, pool."""
     from .day2.status import as_table, status
 
     def body() -> None:
-        rows = status(paths)
+        rows = status(paths, jobs=jobs)
         if json:
             _console.data_json([row.as_dict() for row in rows])
         else:

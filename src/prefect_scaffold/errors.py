@@ -26,9 +26,9 @@ class ScaffoldError(Exception):
 
 
 class UnknownTemplate(ScaffoldError):
-    def __init__(self, name: str, allowed: list[str]) -> None:
+    def __init__(self, name: str, allowed: list[str], flag: str = "--template") -> None:
         self.name, self.allowed = name, allowed
-        super().__init__(f"--template: unknown template {name!r}; allowed: {', '.join(allowed)}")
+        super().__init__(f"{flag}: unknown template {name!r}; allowed: {', '.join(allowed)}")
 
 
 class UnknownKey(ScaffoldError):

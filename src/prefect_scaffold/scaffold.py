@@ -7,13 +7,14 @@ only module that talks to a person); without it, a missing answer is an error na
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .tree.decision_tree import Answer
+from .tree.decision_tree import Answer, Question
 from .tree.recommend import (
     Recommendation,
     Step,
@@ -65,13 +66,28 @@ def walk(answers: Mapping[str, Answer], *, use_defaults: bool,
     assumed: list[Step] = []
     while (question := next_question(answers)) is not None:
         if use_defaults:
-            answers[question.key] = question.default
-            assumed.append(Step(question, question.default))
+            answer = _default_fitting(question, answers)
+            answers[question.key] = answer
+            assumed.append(Step(question, answer))
         elif interactive:
             answers[question.key] = prompts.ask_tree_question(question)
         else:
             break
     return recommend(answers), tuple(assumed)
+
+
+def _default_fitting(question: Question, answers: Mapping[str, Answer]) -> Answer:
+    """The question's default, unless a given answer rules it out (`--kubernetes --defaults`
+    means containers: yes): then the answer that keeps a path through every given one."""
+    from .errors import ContradictoryAnswers
+
+    for candidate in (question.default, *question.branches):
+        try:
+            check_consistent({**answers, question.key: candidate})
+        except ContradictoryAnswers:
+            continue
+        return candidate
+    return question.default  # unreachable: the given answers were consistent before
 
 
 def new(destination: Path, *, tree_answers: Mapping[str, Answer] | None = None,
@@ -150,12 +166,20 @@ def _project_name(destination: Path) -> str:
     from .answers.computed import project_name_for
     from .errors import DestinationRefused
 
+    folder = destination.absolute().name
     name = project_name_for(destination)
     if name is None:
         raise DestinationRefused(
-            destination.absolute(), f"its folder name {destination.absolute().name!r} leaves no "
+            destination.absolute(), f"its folder name {folder!r} leaves no "
             "valid project_name (lowercase letters, digits, dashes, starting with a letter)",
             "choose another folder name or pass --data project_name=NAME")
+    # Lowercase and dashes are the same name spelled for Python; dropped characters (`123abc`
+    # -> `abc`) would be another name, chosen silently.
+    if not re.sub(r"[^a-z0-9]+", "-", folder.lower()).strip("-").startswith(name):
+        raise DestinationRefused(
+            destination.absolute(), f"its folder name {folder!r} would make project_name "
+            f"{name!r} (a project name starts with a letter)",
+            f"pass --data project_name={name} to use it, or choose another folder name")
     return name
 
 

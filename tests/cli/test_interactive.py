@@ -43,8 +43,7 @@ def test_questions_by_keystroke_then_the_equivalent_command_reproduces_the_proje
     child.expect_exact("must be a 5-field cron expression")  # asked again, not crashed
     child.expect_exact("Cron schedule")
     child.sendline("*/30 * * * *")
-    child.expect_exact("Run serve.py in Docker")
-    child.sendline("y")
+    # Not asked: a yes to containers on the way to serve_vm means serve.py in Docker.
     child.expect_exact("to render the same project without questions:")
     child.expect(r"prefect-scaffold new [^\r\n]+")
     command = shlex.split(child.after)

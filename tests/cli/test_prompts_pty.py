@@ -61,3 +61,49 @@ def test_every_question_a_prompt_asks_has_help_text():
     silent = [(name, q.name) for name in template_names() for q in get_template(name).questions
               if not q.computed and q.prompted and not q.help.strip()]
     assert silent == []
+
+
+def test_question_mark_at_a_tree_question_shows_its_help(tmp_path):
+    child = spawn("new", str(tmp_path / "p"))
+    child.expect_exact("A. Do your flow runs need")
+    child.sendline("?")
+    child.expect_exact("Answers: yes -> serverless; no -> serve_vm. As a flag: --no-containers.")
+    child.sendline("no")
+    child.expect_exact("Recommended: serve_vm")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+
+
+def test_question_mark_at_a_template_question_says_what_is_allowed(tmp_path):
+    child = spawn("new", str(tmp_path / "night-jobs"), "--template", "serve_vm", "--no-git")
+    child.expect_exact("Project name")
+    child.sendline("?")
+    child.expect_exact("allowed: must be lowercase letters, digits and single dashes")
+    child.expect_exact("without asking: --data project_name=VALUE")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+
+
+def test_push_pool_never_offers_the_self_hosted_api_it_refuses(tmp_path):
+    given = ["project_name=p", "description=d", "python_version=3.12", "flow_name=hello_etl",
+             "schedule=0 6 * * *", "provider=ecs", "work_pool_name=ecs-push-pool",
+             "work_queue_name=default", "code_storage=image"]
+    child = spawn("new", str(tmp_path / "p"), "--template", "push_pool", "--no-git",
+                  *[arg for pair in given for arg in ("--data", pair)])
+    child.expect_exact("Which Prefect API `prefect deploy` talks to")
+    child.expect_exact(": cloud: Prefect Cloud (the only choice here)")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    assert "self-hosted" not in child.before
+
+
+def test_sigterm_at_a_prompt_exits_143_and_writes_nothing(tmp_path):
+    import signal
+
+    child = spawn("new", str(tmp_path / "p"), "--template", "serve_vm")
+    child.expect_exact("Project name")
+    child.kill(signal.SIGTERM)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 143
+    assert not (tmp_path / "p").exists()

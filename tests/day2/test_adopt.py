@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ REPOSITORIES = {
                               "schedule": "30 2 * * *", "work_pool_name": "data-k8s",
                               "namespace": "data-flows", "image_registry": "ghcr.io/acme",
                               "image_name": "churn-model"}),
-    "ecs_repo": ("ecs_pool", {"project_name": "billing", "flow_name": "invoices",
+    "ecs_repo": ("ecs_pool", {"project_name": "billing", "flow_name": "send_invoices",
                               "interval_minutes": 60, "work_pool_name": "billing-ecs",
                               "ecs_cluster": "billing", "cpu": 1024, "memory": 2048,
                               "aws_account_id": "123456789012", "aws_region": "eu-west-1",
@@ -62,7 +64,10 @@ def test_adopt_apply_then_update_check_and_check_pass(cli, tmp_path, fixture):
     answers = yaml.safe_load((repository / ".copier-answers.yml").read_text())
     assert answers["_src_path"] == f"prefect-scaffold:{template}"
     assert {key: answers[key] for key in expected} == expected
-    assert all(path.read_bytes() == content for path, content in originals.items())  # yours win
+    # Yours win; pyproject.toml keeps every line of yours and gains the template's tooling.
+    for path, content in originals.items():
+        assert path.read_bytes() == content or (path.name == "pyproject.toml" and
+                                                path.read_bytes().startswith(content.rstrip()))
     flow = expected["flow_name"]
     assert not (repository / "tests" / f"test_{flow}.py").exists()  # tests the example flow
     assert f"skipped tests/test_{flow}.py" in result.stdout
@@ -126,3 +131,103 @@ def test_an_adopted_repository_takes_the_next_template_release(cli, tmp_path, mo
     assert result.exit_code == 0, result.output
     assert "*.parquet" in (repository / ".gitignore").read_text()
     assert (repository / "prefect.yaml").read_text() == hand_written
+
+
+#: Real public repositories (their SOURCE files say which) -> the template they are adopted under.
+REAL_REPOSITORIES = {"quickstart": "serve_vm", "hello_world": "k8s_pool",
+                     "prefect_demo": "k8s_pool"}
+
+#: What `check` tells these Prefect 2 era files to change, applied as a user would.
+CHECK_ADVICE = [(r"prefect\.projects\.steps\.git_clone_project",
+                 "prefect.deployments.steps.git_clone"),
+                (r"prefect\.projects\.steps\.", "prefect.deployments.steps."),
+                (r"(?m)^([ \t]+)parameters:[ \t]*\n(?!\1[ \t]+\S)", r"\1parameters: {}\n"),
+                (r"(?m)^[ \t]+type: process\n", "")]
+
+
+def errors_of(checked) -> list[str]:
+    return [line for line in checked.stdout.splitlines() if ": error: " in line]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("fixture", list(REAL_REPOSITORIES))
+def test_a_real_repository_passes_its_tests_lint_and_check_after_adopt(cli, tmp_path, fixture):
+    from tests.helpers.projects import assert_own_tests_and_lint_pass, sync_project
+
+    repository = checkout_of(fixture, tmp_path)
+    before = errors_of(cli("check", repository))
+    result = cli("adopt", repository, "--template", REAL_REPOSITORIES[fixture], "--defaults",
+                 "--apply")
+    assert result.exit_code == 0, result.output
+    commit_all(repository, "adopted")
+    sync_project(repository)
+    assert_own_tests_and_lint_pass(repository)
+
+    # adopt adds nothing check objects to: what it reports is what the repository already had
+    # (Prefect 2 leftovers in its prefect.yaml), and following its advice leaves none.
+    assert errors_of(cli("check", repository)) == before
+    prefect_yaml = repository / "prefect.yaml"
+    text = prefect_yaml.read_text()
+    for pattern, replacement in CHECK_ADVICE:
+        text = re.sub(pattern, replacement, text)
+    prefect_yaml.write_text(text)
+    checked = cli("check", repository)
+    assert checked.exit_code == 0, checked.output
+
+
+def test_serve_py_is_written_from_the_repositorys_own_deployments(cli, tmp_path):
+    repository = checkout_of("quickstart", tmp_path)
+    result = cli("adopt", repository, "--template", "serve_vm", "--defaults", "--apply")
+    assert result.exit_code == 0, result.output
+    serve = (repository / "serve.py").read_text()
+    # The import path of flows/flows.py:run_my_flow, not the folder taken as the flow's name.
+    assert "from flows.flows import run_my_flow\n" in serve
+    assert 'name="deployment-1"' in serve and 'parameters={"param": "42"}' in serve
+    assert 'Interval(30.0, anchor_date=datetime.fromisoformat("2023-09-24T20:10:59.381600+00:00")' \
+           ', timezone="UTC")' in serve
+    assert "cron=" not in serve and '"source": "demo"' not in serve  # nothing invented
+    answers = yaml.safe_load((repository / ".copier-answers.yml").read_text())
+    assert (answers["schedule"], answers["interval_minutes"]) == ("", 0)
+    # No example flow beside the repository's own.
+    assert not (repository / "flows" / "__init__.py").exists()
+    assert sorted(p.name for p in (repository / "flows").iterdir()) == ["flows.py"]
+
+
+def test_the_template_tooling_is_merged_into_a_pyproject_that_keeps_every_line(cli, tmp_path):
+    repository = checkout_of("serve_repo", tmp_path)
+    theirs = (repository / "pyproject.toml").read_text()
+    result = cli("adopt", repository, "--template", "serve_vm", "--defaults", "--apply")
+    assert result.exit_code == 0, result.output
+    assert "merged pyproject.toml" in result.stdout
+    merged = (repository / "pyproject.toml").read_text()
+    assert merged.startswith(theirs.rstrip("\n"))
+    document = tomllib.loads(merged)
+    assert {"pytest>=8", "ruff>=0.8"} <= set(document["dependency-groups"]["dev"])
+    assert document["tool"]["uv"]["constraint-dependencies"] == ["fastapi<0.151"]
+    assert document["tool"]["ruff"]["extend-exclude"] == ["flows/__init__.py",
+                                                          "flows/daily_report.py", "serve.py"]
+
+
+def test_worker_packages_join_the_deploy_group(cli, tmp_path):
+    repository = checkout_of("k8s_repo", tmp_path)
+    (repository / "pyproject.toml").write_text('[project]\nname = "churn-model"\n'
+                                               'dependencies = ["pandas>=2"]\n')
+    assert cli("adopt", repository, "--template", "k8s_pool", "--defaults",
+               "--apply").exit_code == 0
+    document = tomllib.loads((repository / "pyproject.toml").read_text())
+    assert document["project"]["dependencies"] == ["pandas>=2", "prefect>=3.4,<4"]
+    assert any(r.startswith("prefect-kubernetes") for r in document["dependency-groups"]["deploy"])
+    assert document["tool"]["uv"]["default-groups"] == ["dev", "deploy"]
+
+
+@pytest.mark.parametrize("template", ["k8s_pool", "ecs_pool"])  # one shared name rule, and ECS's
+def test_a_pool_name_prefect_accepts_is_adopted_as_it_is(cli, tmp_path, template):
+    repository = checkout_of("hello_world", tmp_path)
+    prefect_yaml = repository / "prefect.yaml"
+    prefect_yaml.write_text(prefect_yaml.read_text().replace("name: fnl-worker",
+                                                             "name: mover_docker_pool"))
+    result = cli("adopt", repository, "--template", template, "--defaults", "--apply")
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((repository / ".copier-answers.yml").read_text())
+    assert answers["work_pool_name"] == "mover_docker_pool"
+    assert "pool-name" not in cli("check", repository).stdout

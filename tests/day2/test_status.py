@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -102,3 +103,55 @@ def test_status_markdown_from_the_command_line(cli, tmp_path):
 
 def test_status_of_a_folder_without_repositories_is_refused(cli, tmp_path):
     assert_refused(cli("status", tmp_path), "no repositories found")
+
+
+@pytest.fixture(scope="module")
+def second_day(tmp_path_factory, session_cache):
+    """Repositories as they look later: a newer tool's render, a moved pool, a conflicted
+    update; plus a path that does not exist. `status --json` over them."""
+    root = tmp_path_factory.mktemp("second-day")
+    render_template("serve_vm", root / "newer")
+    answers = root / "newer" / ".copier-answers.yml"
+    answers.write_text(re.sub(r"(?m)^_commit: .*$", "_commit: 99.0.0+g0123456789ab",
+                              answers.read_text()))
+    render_template("k8s_pool", root / "moved", work_pool_name="team-k8s")
+    prefect_yaml = root / "moved" / "prefect.yaml"
+    prefect_yaml.write_text(prefect_yaml.read_text().replace("team-k8s", "team-k8s-v2"))
+    render_template("serve_vm", root / "conflicted")
+    readme = root / "conflicted" / "README.md"
+    readme.write_text(readme.read_text() + "<<<<<<< before updating\nold\n=======\nnew\n"
+                      ">>>>>>> after updating\n")
+    result = Invoke()("status", root / "newer", root / "moved", root / "conflicted",
+                      root / "missing", "--json")
+    assert result.exit_code == 0, result.output
+    return {row["repository"].rsplit("/", 1)[-1]: row for row in json.loads(result.stdout)}
+
+
+@pytest.mark.e2e
+def test_a_project_rendered_by_a_newer_release_is_not_outdated(second_day):
+    assert second_day["newer"]["drift"] == "newer than this tool"
+
+
+@pytest.mark.e2e
+def test_the_pool_is_the_one_prefect_yaml_deploys_to(second_day):
+    assert second_day["moved"]["pool"] == "team-k8s-v2"
+
+
+@pytest.mark.e2e
+def test_unresolved_conflict_markers_are_reported(second_day):
+    assert second_day["conflicted"]["drift"] == "conflicts in 1 file(s)"
+
+
+@pytest.mark.e2e
+def test_a_path_that_does_not_exist_gets_a_row(second_day):
+    assert second_day["missing"]["drift"] == "unknown: no such directory"
+
+
+def test_long_values_are_clipped_in_the_table_and_whole_in_json():
+    problem = "unknown: cannot list the versions of https://git.example.com/" + "x" * 200
+    row = RepositoryStatus("/repos/a", "serve_vm", "0.1.0", "0.1.0", problem, 0, 0, "serve")
+    lines = as_table([row, RepositoryStatus("/repos/b", "serve_vm", "0.1.0", "0.1.0", "current",
+                                            0, 0, "serve")]).splitlines()
+    assert max(len(line) for line in lines) < 140
+    assert "unknown: cannot list the versions of ht…  0 " in lines[1]
+    assert row.as_dict()["drift"] == problem

@@ -32,9 +32,15 @@ _NO = {"n", "no", "false", "0"}
 def ask_tree_question(question: TreeQuestion) -> Answer:
     typer.echo(f"\n{question.label}. {question.text}", err=True)
     typer.echo(f"   {question.help}", err=True)
+    # `?` shows what each answer leads to, how to give it as a flag, and where to read more.
+    leads = "; ".join(f"{question.show(answer)} -> {target}"
+                      for answer, target in question.branches.items())
+    links = "".join(f"\n    {link.title}: {link.url}" for link in question.links)
+    help_text = (f"{question.help}\n  Answers: {leads}. As a flag: "
+                 f"{question.flag_for(question.default)}.{links}")
     if question.yes_no:
-        return yes_no("  ", bool(question.default))
-    return pick("  ", list(question.choices), str(question.default))
+        return yes_no("  (? for help)", bool(question.default), help_text)
+    return pick("  ", list(question.choices), str(question.default), help_text)
 
 
 def yes_no(label: str, default: bool, help_text: str = "") -> bool:
@@ -73,7 +79,7 @@ def pick(label: str, values: list[str], default: str, help_text: str = "") -> st
 
 def confirm_template(recommendation: Recommendation, names: list[str]) -> str:
     leaf = recommendation.leaf
-    typer.echo(f"\nRecommended: {leaf.id} - {leaf.title}\n  {leaf.rationale}", err=True)
+    typer.echo(f"\nRecommended: {leaf.id} - {leaf.title}\n  {recommendation.rationale}", err=True)
     for link in leaf.links:
         typer.echo(f"  {link.title}: {link.url}", err=True)
     if yes_no(f"Use {leaf.id}?", True):
@@ -92,18 +98,52 @@ def _allows_none(question: Question, default: Any, check: Callable[[Any], None])
     return True
 
 
+def _accepted(check: Callable[[Any], None], value: Any) -> bool:
+    try:
+        check(value)
+    except InvalidAnswer:
+        return False
+    return True
+
+
+def _help(question: Question, default: Any, check: Callable[[Any], None],
+          allows_none: bool) -> str:
+    """What `?` shows beyond the prompt: what is allowed (the template's own validator says,
+    asked with an empty answer), the default, and the flag that answers it without asking."""
+    lines = [f"{question.name}: {question.help or question.name}"]
+    if question.choices:
+        allowed = [v for v in dict(question.choices).values() if _accepted(check, v)]
+        lines.append("allowed: " + ", ".join(map(str, allowed)))
+    elif question.type == "str":
+        try:
+            check("")
+        except InvalidAnswer as problem:
+            lines.append(f"allowed: {problem.allowed}")
+    if allows_none:
+        lines.append(f"{NONE} answers with nothing")
+    if default not in (None, ""):
+        lines.append(f"Enter keeps the default: {default}")
+    lines.append(f"without asking: --data {question.name}=VALUE")
+    return "\n  ".join(lines)
+
+
 def ask_template_question(question: Question, default: Any,
                           check: Callable[[Any], None]) -> Any:
     """Ask until the answer passes the template's own validator; `?` shows the help."""
     label = question.help or question.name
     allows_none = _allows_none(question, default, check)
-    help_text = f"{question.name}: {label}" + (f" ({NONE} for none)" if allows_none else "")
+    help_text = _help(question, default, check, allows_none)
     while True:
         if question.type == "bool":
             value: Any = yes_no(f"{label} (? for help)", bool(default), help_text)
         elif question.choices:
-            labels = list(question.choices)
-            by_label = dict(question.choices)
+            # Offer only what the template accepts here (push_pool refuses a self-hosted API).
+            by_label = {k: v for k, v in dict(question.choices).items() if _accepted(check, v)}
+            by_label = by_label or dict(question.choices)  # let the validator say why
+            labels = list(by_label)
+            if len(labels) == 1:
+                typer.echo(f"{label}: {labels[0]} (the only choice here)", err=True)
+                return by_label[labels[0]]
             typer.echo(f"{label} (? for help)", err=True)
             shown = next((k for k, v in by_label.items() if v == default), labels[0])
             value = by_label[pick("  ", labels, shown, help_text)]

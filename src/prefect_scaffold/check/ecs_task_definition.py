@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .files import install_hint
 from .report import Finding, did_you_mean
 from .source import Document
 
@@ -77,7 +78,7 @@ def check_task_definition(doc: Document, file: str) -> list[Finding]:
     except ImportError:
         findings.append(Finding(file, 1, "ecs-task-definition", "info",
                                 "botocore is not installed: task definition fields not checked "
-                                "(pip install botocore)"))
+                                f"({install_hint('botocore', file)})"))
     else:
         model = botocore.session.get_session().get_service_model("ecs")
         shape = model.operation_model("RegisterTaskDefinition").input_shape

@@ -44,3 +44,17 @@ def project_files(root: Path, *suffixes: str) -> Iterator[Path]:
                     return
                 yield entry
         stack.extend(reversed(subfolders))  # depth first, in name order
+
+
+def install_hint(package: str, file: str) -> str:
+    """How to install a validator `check` lacks, in the terms of the project `file` is in: a uv
+    project (uv.lock, or [tool.uv] in pyproject.toml) has no pip in its environment."""
+    for folder in Path(file).absolute().parents:
+        pyproject = folder / "pyproject.toml"
+        if (folder / "uv.lock").is_file() or (
+                pyproject.is_file() and "[tool.uv]" in pyproject.read_text(errors="replace")):
+            return (f"uv add --dev {package}, or run check with "
+                    f"uvx --with {package} prefect-scaffold check")
+        if pyproject.is_file() or (folder / ".git").exists():
+            break
+    return f"pip install {package}"

@@ -14,6 +14,7 @@ import copy
 import shlex
 from typing import Any
 
+from .files import install_hint
 from .report import Finding
 from .source import Document, strings
 
@@ -44,12 +45,12 @@ def _validator() -> Any:
     return kubernetes_validate
 
 
-NOT_INSTALLED = ("Kubernetes manifests not validated: kubernetes-validate is not installed "
-                 "(pip install kubernetes-validate)")
+NOT_INSTALLED = "Kubernetes manifests not validated: kubernetes-validate is not installed"
 
 
 def _not_installed(file: str, doc: Document) -> Finding:
-    return Finding(file, doc.line(()), RULE, "info", NOT_INSTALLED)
+    return Finding(file, doc.line(()), RULE, "info",
+                   f"{NOT_INSTALLED} ({install_hint('kubernetes-validate', file)})")
 
 
 def check_manifest(doc: Document, file: str) -> list[Finding]:

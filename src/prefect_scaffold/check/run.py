@@ -72,7 +72,7 @@ def run_checks(path: Path, target: Target, pool_type: str | None, url: str | Non
     for file, doc in project.k8s_manifests:
         report.extend(check_resources_blocks(doc, file))
         findings = check_manifest(doc, file)
-        if file in noted and any(f.message == NOT_INSTALLED for f in findings):
+        if file in noted and any(f.message.startswith(NOT_INSTALLED) for f in findings):
             continue  # one note per file, not per document
         noted.add(file)
         report.extend(findings)

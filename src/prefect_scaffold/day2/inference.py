@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import tomllib
+from keyword import iskeyword
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from prefect_scaffold.answers.team_defaults import TeamDefaults
 from prefect_scaffold.check.serve_scripts import serve_scripts
 from prefect_scaffold.limits import Unbounded, load_yaml
 
+_FLOW_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
 _TEMPLATE_STRING = re.compile(r"\{\{.*\}\}")
 _ECR = re.compile(r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com")
 
@@ -64,8 +66,15 @@ def _layer(root: Path, file: Path, values: dict[str, Any]) -> TeamDefaults:
     return TeamDefaults(source, {k: v for k, v in values.items() if _literal(v)}, {})
 
 
-def _project_name(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+#: Distributions a rendered project depends on: a project named like one depends on itself.
+_DEPENDED_ON = {"prefect", "prefect-aws", "prefect-azure", "prefect-docker", "prefect-gcp",
+                "prefect-kubernetes"}
+
+
+def _project_name(name: str) -> dict[str, str]:
+    """{"project_name": ...} for a name, or nothing when it names a package we depend on."""
+    project_name = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return {} if project_name in _DEPENDED_ON else {"project_name": project_name}
 
 
 def _pyproject(root: Path) -> TeamDefaults:
@@ -75,7 +84,7 @@ def _pyproject(root: Path) -> TeamDefaults:
                            .get("project"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         project = {}
-    values = {"project_name": _project_name(project["name"])} if "name" in project else {}
+    values = _project_name(project["name"]) if isinstance(project.get("name"), str) else {}
     if isinstance(project.get("description"), str):
         values["description"] = project["description"]
     return _layer(root, path, values)
@@ -103,12 +112,13 @@ def _serve_script(root: Path) -> TeamDefaults:
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in ("serve", "to_deployment")):
                 continue
-            values: dict[str, Any] = {}
+            values: dict[str, Any] = {"schedule": "", "interval_minutes": 0}
             if isinstance(node.func.value, ast.Name):
                 values["flow_name"] = node.func.value.id
             for keyword in node.keywords:
                 if keyword.arg == "cron" and isinstance(keyword.value, ast.Constant):
                     values["schedule"] = keyword.value.value
+                    values.pop("interval_minutes")  # asked only without a cron schedule
                 elif keyword.arg == "interval" and isinstance(keyword.value, ast.Constant) \
                         and isinstance(keyword.value.value, int) and keyword.value.value % 60 == 0:
                     values["interval_minutes"] = keyword.value.value // 60
@@ -121,19 +131,25 @@ def _prefect_yaml(root: Path) -> TeamDefaults:
     document = _mapping(_yaml(path, root))
     values: dict[str, Any] = {}
     if isinstance(document.get("name"), str):
-        values["project_name"] = _project_name(document["name"])
+        values.update(_project_name(document["name"]))
     deployment = _mapping((_list(document.get("deployments")) or [{}])[0])
     entrypoint = deployment.get("entrypoint")
     if isinstance(entrypoint, str) and ":" in entrypoint:
-        # The template's flow_name is also its module (flows/<name>.py): name it after yours, so
-        # the template's example lands on your flow's file (which stays yours), not beside it.
-        module, _, function = entrypoint.rpartition(":")
-        values["flow_name"] = Path(module).stem if Path(module).stem.isidentifier() else function
-    schedule = _mapping((_list(deployment.get("schedules")) or [{}])[0])
+        # Your flow's function names the template's flow (adopt adds no example flow of that name).
+        function = entrypoint.rpartition(":")[2]
+        if _FLOW_NAME.fullmatch(function) and not iskeyword(function) \
+                and function not in ("flow", "task", "test"):
+            values["flow_name"] = function
+    # Prefect 3 files list `schedules:`, Prefect 2 files have one `schedule:`. No schedule (or one
+    # the answers cannot say, like 30 seconds) is no schedule, never the template's default cron.
+    schedule = _mapping((_list(deployment.get("schedules")) or [deployment.get("schedule")])[0])
+    if deployment:
+        values.update(schedule="", interval_minutes=0)
     if isinstance(schedule.get("cron"), str):
         values["schedule"] = schedule["cron"]
-    elif isinstance(schedule.get("interval"), int) and schedule["interval"] % 60 == 0:
-        values.update(schedule="", interval_minutes=schedule["interval"] // 60)
+        values.pop("interval_minutes", None)  # asked only without a cron schedule
+    elif isinstance(schedule.get("interval"), int | float) and schedule["interval"] % 60 == 0:
+        values["interval_minutes"] = int(schedule["interval"]) // 60
     pool = _mapping(deployment.get("work_pool"))
     if isinstance(pool.get("name"), str):
         values["work_pool_name"] = pool["name"]

@@ -75,6 +75,9 @@ class Leaf:
     #: Template answers a tree answer implies: {answer key: {answer: {question: value}}}, e.g.
     #: the cloud picks push_pool's provider. They sit below --data, which can still override.
     presets: Mapping[str, Mapping[Answer, Mapping[str, Any]]] = field(default_factory=dict)
+    #: The rationale for a path with a given answer, where `rationale` would contradict it:
+    #: {answer key: {answer: rationale}} (serve_vm is reached with and without containers).
+    rationale_for: Mapping[str, Mapping[Answer, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,12 @@ TREE = DecisionTree(
             "a process that serves your deployments and runs them as subprocesses. No work pool, "
             "worker or image registry to operate.",
             links=(_SERVE, _DOCKER, _DEPLOYMENTS),
+            presets={"containers": {True: {"docker": True}}},
+            rationale_for={"containers": {True: (
+                "You want containers, but neither serverless infrastructure nor a Kubernetes "
+                "cluster to run them on: serve.py runs in a Docker container on a VM of yours, "
+                "so your flows get their own image without a work pool or worker to operate. "
+                "Runs share that one container; for a container per run, answer yes to C or D.")}},
         ),
         "k8s_pool": Leaf(
             id="k8s_pool",

@@ -31,6 +31,14 @@ class Recommendation:
         return self.leaf.links
 
     @property
+    def rationale(self) -> str:
+        """Why this leaf, for the answers on this path."""
+        for step in self.path:
+            if reason := self.leaf.rationale_for.get(step.question.key, {}).get(step.answer):
+                return reason
+        return self.leaf.rationale
+
+    @property
     def flags(self) -> list[str]:
         """The tree flags that reproduce this path."""
         return [step.question.flag_for(step.answer) for step in self.path]
@@ -46,7 +54,7 @@ class Recommendation:
         return {
             "template": self.template,
             "title": self.leaf.title,
-            "rationale": self.leaf.rationale,
+            "rationale": self.rationale,
             "path": [
                 {"id": s.question.key, "label": s.question.label,
                  "question": s.question.text, "answer": s.answer}

@@ -32,6 +32,7 @@ class RenderResult:
     destination: Path
     files: tuple[Path, ...]  #: relative to destination, sorted
     written: bool  #: False for a dry run
+    replaced: tuple[Path, ...] = ()  #: files that were there before (only with force)
 
 
 def _umask() -> int:
@@ -71,9 +72,10 @@ def _staged(source: TemplateSource, answers: dict[str, Any], destination: Path, 
         answers_file = source.template.settings.get("_answers_file", ".copier-answers.yml")
         _verify_answers_file(source, staging / answers_file)
         files = tuple(sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file()))
+        replaced = tuple(f for f in files if (destination / f).is_file())
         if swap:
             swap_in(staging, destination, answers_file)
-        return RenderResult(destination, files, written=swap)
+        return RenderResult(destination, files, written=swap, replaced=replaced)
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
