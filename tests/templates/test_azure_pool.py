@@ -20,6 +20,7 @@ from tests.helpers.cli import assert_refused
 from tests.helpers.lint import ruff_findings
 from tests.helpers.scripts import assert_strict_scripts, without_tools
 from tests.helpers.projects import render_template
+from tests.helpers.readme_commands import readme_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -404,3 +405,17 @@ def test_live_destroy_makes_the_dry_run_calls(rendered, tmp_path):
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     _same_calls(Path(env["CALLS"]), project, "destroy.sh")
+
+
+def test_readme_ci_role_assignment_works_on_a_service_principal_made_a_moment_before(rendered):
+    """`--assignee <appId>` looks the new service principal up in Microsoft Graph, which may not
+    have it yet ("Cannot find user or service principal in graph database"): the step would work
+    only when pasted a second time. By object id and principal type, ARM takes it at once."""
+    assignments = [c for c in readme_commands(rendered / "defaults")
+                   if c[:4] == ["az", "role", "assignment", "create"]]
+    assert assignments
+    for command in assignments:
+        assert "--assignee" not in command, command
+        assert "--assignee-object-id" in command, command
+        principal_type = command[command.index("--assignee-principal-type") + 1]
+        assert principal_type == "ServicePrincipal", command

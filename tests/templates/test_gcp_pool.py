@@ -319,4 +319,4 @@ def test_readme_tables_have_one_row_per_line(rendered, name):
         cells = line.count("|") - line.count("\\|") - line.count("`|`")
         if header_cells is None:
             header_cells = cells
-        assert cells == header_cells, f"table row with {cells - 1} cells, header has {header_cells - 1}: {line}"
+        assert cells == header_cells, f"{cells - 1} cells, header {header_cells - 1}: {line}"
