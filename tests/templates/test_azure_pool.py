@@ -431,7 +431,7 @@ case "$*" in
   "account show"*) echo "$SUBSCRIPTION" ;;
   "group exists"*) echo true ;;
   "acr show"*) echo "ERROR: (ResourceNotFound) The Resource was not found." >&2; exit 3 ;;
-  "role assignment delete"*) echo "ERROR: No matched assignments were found to delete" >&2; exit 1 ;;
+  "role assignment delete"*) echo "ERROR: No matched assignments were found to delete" >&2; exit 1;;
 esac
 """
 
