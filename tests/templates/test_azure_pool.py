@@ -7,6 +7,7 @@ import inspect
 import itertools
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.helpers.cli import assert_refused
 from tests.helpers.lint import ruff_findings
 from tests.helpers.scripts import assert_strict_scripts, without_tools
 from tests.helpers.projects import render_template
+from tests.helpers.readme_commands import readme_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -344,6 +346,7 @@ case "$*" in
   *"--query principalId"*) echo principal-of-"${6:-x}" ;;
   *"--query clientId"*) echo client-id-of-flow-runs ;;
   "acr show"*) echo /subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/x ;;
+  *roleDefinitionName*) echo /subscriptions/s/roleAssignments/a ;;
   "keyvault secret set"*) cat >"$SECRET_STDIN" ;;
   "group exists"*) echo true ;;
 esac
@@ -404,3 +407,45 @@ def test_live_destroy_makes_the_dry_run_calls(rendered, tmp_path):
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     _same_calls(Path(env["CALLS"]), project, "destroy.sh")
+
+
+def test_readme_ci_role_assignment_works_on_a_service_principal_made_a_moment_before(rendered):
+    """`--assignee <appId>` looks the new service principal up in Microsoft Graph, which may not
+    have it yet ("Cannot find user or service principal in graph database"): the step would work
+    only when pasted a second time. By object id and principal type, ARM takes it at once."""
+    assignments = [c for c in readme_commands(rendered / "defaults")
+                   if c[:4] == ["az", "role", "assignment", "create"]]
+    assert assignments
+    for command in assignments:
+        assert "--assignee" not in command, command
+        assert "--assignee-object-id" in command, command
+        principal_type = command[command.index("--assignee-principal-type") + 1]
+        assert principal_type == "ServicePrincipal", command
+
+
+_HALF_MADE_AZ = r"""#!/bin/bash
+# A resource group deploy.sh left half made (registry name taken, or an interrupted destroy):
+# no registry, no role assignments; answers as the real az does.
+""" + locked_append('"$CALLS"', r"""printf '%q ' "$@"; printf '\n'""") + r"""
+case "$*" in
+  "account show"*) echo "$SUBSCRIPTION" ;;
+  "group exists"*) echo true ;;
+  "acr show"*) echo "ERROR: (ResourceNotFound) The Resource was not found." >&2; exit 3 ;;
+  "role assignment delete"*) echo "ERROR: No matched assignments were found to delete" >&2; exit 1;;
+esac
+"""
+
+
+def test_destroy_cleans_up_what_a_failed_deploy_left(rendered, tmp_path):
+    """A deploy that stopped early (ACR names are global: `prefect<name>` may be taken) is cleaned
+    up by destroy.sh: what is missing is skipped, and the resource group still goes."""
+    project = rendered / "defaults"
+    env = _recording_tools(tmp_path)
+    (tmp_path / "bin" / "az").write_text(_HALF_MADE_AZ)
+    result = subprocess.run(["/bin/bash", str(project / "scripts" / "destroy.sh")], env=env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    calls = [shlex.split(line) for line in Path(env["CALLS"]).read_text().splitlines()]
+    assert calls[-1] == ["group", "delete", "--name", "aci-pool-rg", "--yes"]
+    assert not [c for c in calls if c[:3] == ["role", "assignment", "delete"] or c[:2] == [
+        "acr", "delete"]]

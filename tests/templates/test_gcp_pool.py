@@ -306,3 +306,17 @@ def test_no_secret_value_is_ever_rendered(rendered):
                 assert not re.search(r'"private_key"\s*:\s*"-----BEGIN', text), path  # key file
                 # Only references: a placeholder, a shell variable or a Secret Manager name.
                 assert not re.search(r"PREFECT_API_(KEY|AUTH_STRING)=[^<$\s]", text), path
+
+
+@pytest.mark.parametrize("name", COMBINATIONS)
+def test_readme_tables_have_one_row_per_line(rendered, name):
+    """A row glued to the next (a partial without its final newline) renders as one garbled row."""
+    header_cells = None
+    for line in (rendered / name / "README.md").read_text().splitlines():
+        if not line.startswith("|"):
+            header_cells = None
+            continue
+        cells = line.count("|") - line.count("\\|") - line.count("`|`")
+        if header_cells is None:
+            header_cells = cells
+        assert cells == header_cells, f"{cells - 1} cells, header {header_cells - 1}: {line}"
