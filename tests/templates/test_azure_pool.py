@@ -150,8 +150,8 @@ def _resources(commands: list[list[str]], project: Path, verbs: set[str]) -> set
     """(kind, name) of what each az create/delete and prefect command touches."""
     touched = set()
     for command in commands:
-        if command[:3] == ["uv", "run", "prefect"]:
-            touched |= _prefect_objects(command[3:], project, verbs)
+        if command[:2] == ["uv", "run"]:
+            touched |= _prefect_objects(command[2:], project, verbs)
             continue
         if command[0] != "az":
             continue
@@ -178,12 +178,26 @@ def _resources(commands: list[list[str]], project: Path, verbs: set[str]) -> set
     return touched
 
 
+def _project_deployments(project: Path, pool: str | None = None) -> set[tuple[str, str]]:
+    """prefect.yaml's deployments (those on `pool`, if given), as flow/deployment."""
+    return {("deployment", f"{d['entrypoint'].rsplit(':', 1)[1].replace('_', '-')}/{d['name']}")
+            for d in load(project, "prefect.yaml")["deployments"]
+            if pool is None or d["work_pool"]["name"] == pool}
+
+
 def _prefect_objects(args: list[str], project: Path, verbs: set[str]) -> set[tuple[str, ...]]:
-    """The work pool and deployments a prefect command creates ("create") or deletes."""
+    """The work pool and deployments a `uv run prefect|python ...` command creates ("create") or
+    deletes."""
     words = [w for w in args if not w.startswith("-")]
+    if words[:2] == ["python", "scripts/pool_deployments.py"]:
+        # Every deployment on the pool: of this project's, those prefect.yaml puts there.
+        return _project_deployments(project, words[2]) if "--delete" in args and (
+            "delete" in verbs) else set()
+    if words[:1] != ["prefect"]:
+        return set()
+    words = words[1:]
     if words == ["deploy"] and "create" in verbs:  # prefect deploy --all: prefect.yaml's
-        return {("deployment", f"{d['entrypoint'].rsplit(':', 1)[1].replace('_', '-')}/{d['name']}")
-                for d in load(project, "prefect.yaml")["deployments"]}
+        return _project_deployments(project)
     if words[:1] in (["work-pool"], ["deployment"]) and words[1] in verbs:
         return {(words[0], words[2])}
     return set()
@@ -195,6 +209,10 @@ def test_destroy_removes_exactly_what_deploy_creates(rendered, name):
     created = _resources(dry_run(project, "deploy.sh"), project, {"create", "set"})
     deleted = _resources(dry_run(project, "destroy.sh"), project, {"delete"})
     assert created == deleted
+    # Every deployment on the pool goes (also those added after prefect.yaml's), then the pool.
+    assert [c for c in dry_run(project, "destroy.sh") if c[0] == "uv"] == [
+        ["uv", "run", "python", "scripts/pool_deployments.py", "aci-pool", "--delete"],
+        ["uv", "run", "prefect", "--no-prompt", "work-pool", "delete", "aci-pool"]]
     assert ("container", "aci-pool-worker") in created
     # Deployments go with their pool: left behind, their schedules create runs no worker takes.
     assert {("work-pool", "aci-pool"), ("deployment", "hello-etl/hello-etl")} <= created
@@ -354,15 +372,17 @@ esac
 
 
 def _recording_tools(tmp_path: Path) -> dict[str, str]:
-    """PATH with the recording az and do-nothing uv and docker; where the calls are written."""
+    """PATH with the recording az and uv and a do-nothing docker; where the calls are written."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "az").write_text(_FAKE_AZ)
-    for tool in ("uv", "docker"):
-        (bin_dir / tool).write_text("#!/bin/bash\n")
+    (bin_dir / "uv").write_text("#!/bin/bash\n" + locked_append(
+        '"$UV_CALLS"', r"""printf '%q ' uv "$@"; printf '\n'"""))
+    (bin_dir / "docker").write_text("#!/bin/bash\n")
     for tool in bin_dir.iterdir():
         tool.chmod(0o755)
     return {"PATH": f"{bin_dir}:/usr/bin:/bin", "CALLS": str(tmp_path / "calls"),
+            "UV_CALLS": str(tmp_path / "uv-calls"),
             "SECRET_STDIN": str(tmp_path / "stdin"),
             "SUBSCRIPTION": "0b1f6471-1bf0-4dda-aec3-111122223333",
             "PREFECT_API_URL": "https://api.prefect.cloud/api/accounts/a/workspaces/w"}
@@ -407,6 +427,11 @@ def test_live_destroy_makes_the_dry_run_calls(rendered, tmp_path):
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     _same_calls(Path(env["CALLS"]), project, "destroy.sh")
+    # The pool exists (uv answers inspect with 0): its deployments go first, every one on it as
+    # the dry run printed, then the pool.
+    uv_calls = [shlex.split(line) for line in Path(env["UV_CALLS"]).read_text().splitlines()]
+    assert uv_calls[0] == ["uv", "run", "prefect", "work-pool", "inspect", "aci-pool"]
+    assert uv_calls[1:] == [c for c in dry_run(project, "destroy.sh") if c[0] == "uv"]
 
 
 def test_readme_ci_role_assignment_works_on_a_service_principal_made_a_moment_before(rendered):

@@ -179,10 +179,17 @@ def _created(provision, project: Path):
     return created
 
 
-def _deleted(teardown):
+def _deleted(teardown, project: Path):
     deleted = set()
     for tool, *args in teardown:
-        if tool == "uv" and "delete" in args:
+        if tool == "uv" and "scripts/pool_deployments.py" in args and "--delete" in args:
+            # Every deployment on the pool: of this project's, those prefect.yaml puts there.
+            pool = args[args.index("scripts/pool_deployments.py") + 1]
+            for deployment in load(project, "prefect.yaml")["deployments"]:
+                if deployment["work_pool"]["name"] == pool:
+                    flow = deployment["entrypoint"].rsplit(":", 1)[1].replace("_", "-")
+                    deleted.add(("deployment", f"{flow}/{deployment['name']}"))
+        elif tool == "uv" and "delete" in args:
             kind = "deployment" if "deployment" in args else "work-pool"
             deleted.add((kind, args[-1]))
         elif tool == "gcloud" and "remove-iam-policy-binding" in args:
@@ -199,7 +206,11 @@ def test_teardown_removes_exactly_what_provisioning_creates(recorded, rendered, 
     provision, teardown = recorded[name]
     created = _created(provision, rendered / name)
     assert {("work-pool", "gcp-pool"), ("iam service-accounts", "gcp-pool-flows")} <= created
-    assert _deleted(teardown) == created
+    assert _deleted(teardown, rendered / name) == created
+    # Every deployment on the pool goes (also those added after prefect.yaml's), then the pool.
+    assert [args for tool, *args in teardown if tool == "uv" and "inspect" not in args] == [
+        ["run", "python", "scripts/pool_deployments.py", "gcp-pool", "--delete"],
+        ["run", "prefect", "--no-prompt", "work-pool", "delete", "gcp-pool"]]
 
 
 def test_provisioning_twice_creates_nothing_new(rendered, tmp_path):
