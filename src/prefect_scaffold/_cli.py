@@ -240,7 +240,7 @@ def new(
             _console.info(result.git.message)
         if not result.answers.get("scaffold_install", "-"):
             _console.info(f"scaffold_install: prefect-scaffold runs from a local path; "
-                          f"{local_install_hint()} so the project's CI can run it")
+                          f"{local_install_hint(__version__)} so the project's CI can run it")
         if not dry_run:
             _console.info(f"next: cd {shlex.quote(str(destination))} && uv sync && uv run pytest"
                           "  (README.md has the deploy steps)")
@@ -301,26 +301,41 @@ def update_command(
     template_source: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         help="A folder holding the bundled template version the project was rendered with, "
         "when that prefect-scaffold release cannot be installed.")] = None,
+    latest_from: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="With --check: compare with the newest release this allows on your configured "
+        "index (prefect-scaffold, 'prefect-scaffold<0.4', a wheel URL). Default: the newest "
+        "prefect-scaffold when the project pins prefect-scaffold==X.Y.Z, else this tool.")]
+    = None,
 ) -> None:
     """Bring a rendered project to its template's current version, keeping your edits."""
+    from .answers.computed import local_install_hint
     from .day2.update import update
     from .errors import EXIT_FINDINGS
 
     def body() -> None:
-        result = update(path, check_only=check, trust=trust, template_source=template_source)
+        result = update(path, check_only=check, trust=trust, template_source=template_source,
+                        latest_from=latest_from)
         if result.migrated:
             _console.info(".copier-answers.yml now names its template logically instead of by a "
                           "path on the machine that rendered it (commit it)")
         if check:
-            state = "outdated" if result.outdated else "current"
-            _console.data(f"{state}: at {result.current}, latest {result.latest}")
-            if result.outdated:
+            _console.data(f"{result.drift}: at {result.current}, latest {result.latest}")
+            if result.drift in ("behind", "outdated"):
+                release = str(result.latest).partition("+")[0]
+                _console.info(f"to update: uvx --from prefect-scaffold=={release} "
+                              f"prefect-scaffold update {shlex.quote(str(path))}, then commit")
                 raise typer.Exit(EXIT_FINDINGS)
             return
         if not result.outdated:
             _console.info(f"already at the latest template version ({result.latest})")
             return
         _console.info(f"updated {path} from {result.current} to {result.latest}")
+        if result.install == "":
+            _console.info(f"scaffold_install: this prefect-scaffold runs from a local path; "
+                          f"{local_install_hint(result.latest)}")
+        for file in result.dropped:
+            _console.info(f"deleted by you, changed by the template: {file} (the change was not "
+                          "applied; restore the file from the template to take it)")
         if result.conflicts:
             for conflict in result.conflicts:
                 _console.data(str(conflict))
@@ -426,6 +441,23 @@ def switch_command(
             _console.error(f"{len(result.conflicts)} files have conflicts (<<<<<<< markers): "
                            "resolve them, then amend the commit")
             raise typer.Exit(EXIT_FINDINGS)
+
+    _run(body)
+
+
+@app.command("pin")
+def pin_command(
+    path: Annotated[Path, typer.Argument(help="The rendered project.")] = Path("."),
+    spec: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="How CI installs prefect-scaffold: prefect-scaffold==X.Y.Z, git+URL@COMMIT or a "
+        "wheel URL (default: how this prefect-scaffold was installed).")] = None,
+) -> None:
+    """Record how CI installs prefect-scaffold (scaffold_install) in .copier-answers.yml."""
+    from .day2.pin import pin
+
+    def body() -> None:
+        recorded = pin(path, spec)
+        _console.info(f"scaffold_install: {recorded} (commit .copier-answers.yml)")
 
     _run(body)
 

@@ -117,6 +117,13 @@ class UnreachableSource(ScaffoldError):
 class CannotUpdate(ScaffoldError):
     def __init__(self, project: Path, problem: str) -> None:
         super().__init__(f"update {project}: {problem}")
+
+
+class CannotPin(ScaffoldError):
+    def __init__(self, project: Path, problem: str) -> None:
+        super().__init__(f"pin {project}: {problem}")
+
+
 class TemplateExpressionError(ScaffoldError):
     """A template's own Jinja (a default, `when` or validator) failed or broke the sandbox."""
 

@@ -16,7 +16,9 @@ from pathlib import Path
 #: The identity of the initial commit when git has none configured: clearly not a person.
 LOCAL_NAME = "prefect-scaffold"
 LOCAL_EMAIL = "prefect-scaffold@localhost"
-START_BY_HAND = "git init && git add -A && git commit -m 'Initial commit'"
+#: The branch every new repository starts on; the rendered workflows and pull steps name it.
+DEFAULT_BRANCH = "main"
+START_BY_HAND = "git init -b main && git add -A && git commit -m 'Initial commit'"
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,9 @@ def initial_commit(project: Path, template: str) -> GitOutcome:
     identity: list[str] = []
     if not (_configured("user.name", project) and _configured("user.email", project)):
         identity = ["-c", f"user.name={LOCAL_NAME}", "-c", f"user.email={LOCAL_EMAIL}"]
-    steps = (["init", "--quiet"], ["add", "--all"],
+    # `main` whatever init.defaultBranch says (git's own default is still `master`): the rendered
+    # deploy workflows trigger on `main` and `code_storage=git` pulls branch `main`.
+    steps = (["init", "--quiet", f"--initial-branch={DEFAULT_BRANCH}"], ["add", "--all"],
              [*identity, "commit", "--quiet", "--no-verify", "-m",
               f"Initial commit: rendered by prefect-scaffold (template {template})"])
     for step in steps:
