@@ -17,7 +17,6 @@ untracked `uv.lock` is not a reason to refuse, and nothing here commits or chang
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -191,19 +190,17 @@ def _require_clean(project: Path) -> None:
 @contextmanager
 def _lock_file_hidden() -> Iterator[None]:
     """Keep an untracked uv.lock out of copier's dirty check: git reads this for every command
-    copier runs, and shows no untracked files. Only uv.lock can be untracked here
-    (_require_clean), and no template renders one, so copier cannot overwrite it."""
-    keys = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "status.showUntrackedFiles",
-            "GIT_CONFIG_VALUE_0": "no"}
-    if "GIT_CONFIG_COUNT" in os.environ:  # someone else's git settings: leave them alone
+    copier runs (through plumbum, whose environment this is), and lists no untracked files.
+    Only uv.lock can be untracked here (_require_clean), and no template renders one, so copier
+    cannot overwrite it."""
+    from plumbum import local
+
+    if "GIT_CONFIG_COUNT" in local.env:  # someone else's git settings: leave them alone
         yield
         return
-    os.environ.update(keys)
-    try:
+    with local.env(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="status.showUntrackedFiles",
+                   GIT_CONFIG_VALUE_0="no"):
         yield
-    finally:
-        for key in keys:
-            os.environ.pop(key, None)
 
 
 def _copier_update(project: Path, vcs_ref: str, *, trust: bool) -> None:
