@@ -310,9 +310,12 @@ def update_command(
     """Bring a rendered project to its template's current version, keeping your edits."""
     from .answers.computed import local_install_hint
     from .day2.update import update
-    from .errors import EXIT_FINDINGS
+    from .errors import EXIT_FINDINGS, CannotUpdate
 
     def body() -> None:
+        if latest_from is not None and not check:
+            raise CannotUpdate(path, "--latest-from goes with --check (update itself moves to "
+                               "this prefect-scaffold's template version)")
         result = update(path, check_only=check, trust=trust, template_source=template_source,
                         latest_from=latest_from)
         if result.migrated:

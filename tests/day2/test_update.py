@@ -194,12 +194,19 @@ def test_an_update_killed_midway_is_recovered_by_the_next(cli, project, next_rel
 
 
 def test_an_untracked_uv_lock_is_the_projects_own(cli, project, next_release):
-    """`uv sync` writes uv.lock; update neither calls that dirt nor commits or changes it."""
+    """`uv sync` writes uv.lock; update neither calls that dirt nor commits or changes it, and
+    still marks conflicts (copier finds them by the untracked files it leaves)."""
+    readme = project / "README.md"
+    readme.write_text(readme.read_text().replace(
+        "Prefect flows, deployed the way our team deploys them", "Our nightly loads.", 1))
+    commit_all(project, "our description")
     lock = project / "uv.lock"
     lock.write_text("version = 1\n# written by uv sync\n")
     templates, install = next_release
     gitignore = templates / "serve_vm" / "project" / ".gitignore.jinja"
     gitignore.write_text(gitignore.read_text() + "*.parquet\n")
+    source = templates / "serve_vm" / "project" / "README.md.jinja"
+    source.write_text(source.read_text().replace("{{ description }}\n", "{{ description }}!\n", 1))
     install()
     # Anything else uncommitted is refused in our words, not copier's.
     serve = project / "serve.py"
@@ -211,7 +218,9 @@ def test_an_untracked_uv_lock_is_the_projects_own(cli, project, next_release):
     serve.write_text(committed)
 
     result = cli("update", project)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == ["README.md"]
+    assert "<<<<<<< " in readme.read_text() and "Our nightly loads." in readme.read_text()
     assert "*.parquet" in (project / ".gitignore").read_text()
     assert lock.read_text() == "version = 1\n# written by uv sync\n"
     status = subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True,
@@ -262,3 +271,5 @@ def test_latest_from_takes_release_requirements_only(cli, project):
     for spec in ("./dist/prefect_scaffold.whl", "--index-url=http://evil", "requests"):
         assert_refused(cli("update", project, "--check", "--latest-from", spec),
                        "not a release requirement")
+    assert_refused(cli("update", project, "--latest-from", "prefect-scaffold"),
+                   "--latest-from goes with --check")

@@ -17,6 +17,7 @@ untracked `uv.lock` is not a reason to refuse, and nothing here commits or chang
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -144,7 +145,7 @@ def update(project: Path, *, check_only: bool = False, trust: bool = False,
     _require_clean(project)
     dropped: list[Path] = []
     install = None
-    with _lock_file_hidden():
+    with _lock_file_parked(project):
         if recorded.bundled is None:
             _copier_update(project, latest, trust=trust)
         else:
@@ -152,9 +153,11 @@ def update(project: Path, *, check_only: bool = False, trust: bool = False,
                                       template_source=template_source)
     if recorded.bundled is not None or "scaffold_install" in recorded.answers:
         install = _record_install(recorded.path)
-    conflicts = sorted(
-        path.relative_to(project) for path in project.rglob("*")
-        if path.is_file() and ".git" not in path.parts and _has_conflict(path))
+    # The project's files, not the .venv `uv sync` made (thousands of files, some of them
+    # other projects' conflict examples): what git tracks or would (.gitignore applies).
+    listed = _git(project, "ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout
+    conflicts = sorted({Path(name) for name in listed.split("\0") if name
+                        and (project / name).is_file() and _has_conflict(project / name)})
     # Conflict markers break YAML, and a new template version may expect new answers: check the
     # result the way CI will (a team template may render nothing `check` knows).
     try:
@@ -179,8 +182,9 @@ def _record_install(path: Path) -> str:
 def _require_clean(project: Path) -> None:
     """copier refuses a dirty checkout with a raw message; refuse it here with ours, except for
     the untracked lock file `uv sync` writes (see the module docstring)."""
+    prefix = _git(project, "rev-parse", "--show-prefix").stdout.strip()
     listed = _git(project, "status", "--porcelain", "--untracked-files=all").stdout.splitlines()
-    dirty = [line[3:] for line in listed if line != f"?? {LOCK_FILE}"]
+    dirty = [line[3:] for line in listed if line != f"?? {prefix}{LOCK_FILE}"]
     if dirty:
         shown = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
         raise CannotUpdate(project, f"has uncommitted changes ({shown}); commit or stash them "
@@ -188,19 +192,34 @@ def _require_clean(project: Path) -> None:
 
 
 @contextmanager
-def _lock_file_hidden() -> Iterator[None]:
-    """Keep an untracked uv.lock out of copier's dirty check: git reads this for every command
-    copier runs (through plumbum, whose environment this is), and lists no untracked files.
-    Only uv.lock can be untracked here (_require_clean), and no template renders one, so copier
-    cannot overwrite it."""
-    from plumbum import local
-
-    if "GIT_CONFIG_COUNT" in local.env:  # someone else's git settings: leave them alone
+def _lock_file_parked(project: Path) -> Iterator[None]:
+    """Keep an untracked uv.lock out of copier's way (it refuses any untracked file) by moving
+    it into the git directory while copier runs, and back whatever happens; a SIGKILLed update
+    leaves it there for the next one to put back (_recover_killed_update)."""
+    lock = project / LOCK_FILE
+    if not lock.is_file() or _tracked(project, LOCK_FILE):
         yield
         return
-    with local.env(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="status.showUntrackedFiles",
-                   GIT_CONFIG_VALUE_0="no"):
+    parked = _parked_lock(project)
+    assert parked is not None  # update checked it is a git work tree
+    os.replace(lock, parked)
+    try:
         yield
+    finally:
+        os.replace(parked, lock)
+
+
+def _parked_lock(project: Path) -> Path | None:
+    """Where an untracked uv.lock waits while copier runs; None outside a git work tree."""
+    git_dir = _git(project, "rev-parse", "--absolute-git-dir").stdout.strip()
+    if not git_dir:
+        return None
+    prefix = _git(project, "rev-parse", "--show-prefix").stdout.strip().replace("/", "-")
+    return Path(git_dir) / f"prefect-scaffold-update-{prefix}{LOCK_FILE}"
+
+
+def _tracked(project: Path, name: str) -> bool:
+    return _git(project, "ls-files", "--error-unmatch", "--", name).returncode == 0
 
 
 def _copier_update(project: Path, vcs_ref: str, *, trust: bool) -> None:
@@ -280,9 +299,12 @@ def _dropped_changes(project: Path, recorded: RecordedSource, old: Path, new: Pa
 
 
 def _recover_killed_update(project: Path) -> None:
-    """Undo what a SIGKILLed bundled update left: the answers file hidden from git and pointing
-    at a deleted throwaway history. The checkout was clean when that update started, so the
-    committed answers file is the right one."""
+    """Undo what a SIGKILLed bundled update left: a parked uv.lock; the answers file hidden from
+    git and pointing at a deleted throwaway history. The checkout was clean when that update
+    started, so the committed answers file is the right one."""
+    parked = _parked_lock(project)
+    if parked is not None and parked.is_file() and not (project / LOCK_FILE).exists():
+        os.replace(parked, project / LOCK_FILE)
     listed = _git(project, "ls-files", "-v", "--", answers_file.ANSWERS_FILE).stdout
     if listed.startswith("S "):
         _git(project, "update-index", "--no-skip-worktree", "--", answers_file.ANSWERS_FILE)
