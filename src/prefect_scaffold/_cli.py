@@ -175,6 +175,15 @@ def list_(
                     _console.data(f"    {q.name:<24} {q.help}")
 
 
+def _say_if_unpinned(answers: dict[str, Any]) -> None:
+    """The project's CI cannot install a prefect-scaffold run from a local path: say how to pin."""
+    from .answers.computed import local_install_hint
+
+    if not answers.get("scaffold_install", "-"):
+        _console.info(f"scaffold_install: prefect-scaffold runs from a local path; "
+                      f"{local_install_hint(__version__)} so the project's CI can run it")
+
+
 @app.command()
 def new(
     destination: Annotated[Path, typer.Argument(help="Directory to create the project in.")]
@@ -209,7 +218,6 @@ def new(
 ) -> None:
     """Choose a deployment pattern and render a project for it."""
     from .answers import prompts
-    from .answers.computed import local_install_hint
     from .answers.layers import parse_data
     from .scaffold import new as scaffold_new
 
@@ -238,9 +246,7 @@ def new(
                       f"into {result.render.destination}")
         if result.git is not None:
             _console.info(result.git.message)
-        if not result.answers.get("scaffold_install", "-"):
-            _console.info(f"scaffold_install: prefect-scaffold runs from a local path; "
-                          f"{local_install_hint(__version__)} so the project's CI can run it")
+        _say_if_unpinned(result.answers)
         if not dry_run:
             _console.info(f"next: cd {shlex.quote(str(destination))} && uv sync && uv run pytest"
                           "  (README.md has the deploy steps)")
@@ -397,6 +403,7 @@ def adopt_command(
             _console.data(f"kept yours {file} (the template's differs)")
         for file in plan.skipped:
             _console.data(f"skipped {file} (it tests the template's version of a file of yours)")
+        _say_if_unpinned(answers)
         _console.info(f"\nadopted {path} as template {template}: added {len(plan.added)} files, "
                       f"kept {len(plan.kept)} of yours; commit, then "
                       "`prefect-scaffold update` brings template changes")
@@ -437,6 +444,7 @@ def switch_command(
                              ("conflict", result.conflicts)):
             for file in files:
                 _console.data(f"{label}: {file}")
+        _say_if_unpinned(answers)
         _console.info(f"\nswitched {path} from {recorded.bundled} to {to} on branch "
                       f"{result.branch} (commit {result.commit}); deployments carried over from "
                       f"serve.py: {', '.join(result.deployments) or 'none'}")

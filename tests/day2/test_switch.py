@@ -155,6 +155,7 @@ def test_switch_from_a_fresh_clone_with_an_empty_cache(cli, served, tmp_path, mo
     answers = yaml.safe_load((clone / ".copier-answers.yml").read_text())
     assert answers["_src_path"] == "prefect-scaffold:k8s_pool"
     assert answers["scaffold_install"] == ""  # this checkout; `pin` records how CI installs it
+    assert "prefect-scaffold pin --spec prefect-scaffold==" in result.stderr
 
 
 def test_switch_names_only_ways_out_it_has(cli, served, tmp_path, monkeypatch):
