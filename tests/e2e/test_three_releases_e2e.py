@@ -27,9 +27,9 @@ USER_FLOW_NOTE = "\n\n# ours: the warehouse loader calls this flow; keep it\n"
 _GIT = ["git", "-c", "user.name=Ada", "-c", "user.email=ada@example.org"]
 
 
-def _release(work: Path, version: str, change: dict[str, tuple[str, str]]) -> Path:
-    """The wheel of release `version`: this checkout with `change` (template file -> (old, new)
-    text) applied to serve_vm."""
+def _release(work: Path, version: str, changes: tuple[dict[str, tuple[str, str]], ...]) -> Path:
+    """The wheel of release `version`: this checkout with `changes` (template file -> (old, new)
+    text, one mapping per release so far) applied to serve_vm in order."""
     source = work / f"src-{version}"
     for part in ("src", "templates"):
         shutil.copytree(ROOT / part, source / part,
@@ -38,31 +38,32 @@ def _release(work: Path, version: str, change: dict[str, tuple[str, str]]) -> Pa
         shutil.copy(ROOT / part, source / part)
     (source / "src" / "prefect_scaffold" / "_version.py").write_text(
         f'__version__ = "{version}"\n')
-    for file, (old, new) in change.items():
-        path = source / "templates" / "serve_vm" / "project" / file
-        text = path.read_text()
-        assert old in text, (file, old)
-        path.write_text(text.replace(old, new, 1))
+    for change in changes:
+        for file, (old, new) in change.items():
+            path = source / "templates" / "serve_vm" / "project" / file
+            text = path.read_text()
+            assert old in text, (file, old)
+            path.write_text(text.replace(old, new, 1))
     subprocess.run(["uv", "build", "--wheel", "--out-dir", work / "built", source], check=True,
                    capture_output=True, env=project_env())
     return next((work / "built").glob(f"prefect_scaffold-{version}-*.whl"))
 
 
+#: What each release changes in serve_vm, on top of the releases before it.
+CHANGES = (
+    {},
+    {"README.md.jinja": ("{{ description }}\n", "{{ description }} (kept current by "
+                         "`prefect-scaffold update`)\n"),
+     ".gitignore.jinja": (".venv/\n", ".venv/\n*.parquet\n"),
+     ".prefectignore.jinja": (".env", ".env\n.mypy_cache/")},
+    {".gitignore.jinja": ("*.parquet\n", "*.parquet\n*.duckdb\n")},
+)
+
+
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory) -> list[Path]:
     work = tmp_path_factory.mktemp("releases")
-    return [
-        _release(work, VERSIONS[0], {}),
-        _release(work, VERSIONS[1], {
-            "README.md.jinja": ("{{ description }}\n", "{{ description }} (kept current by "
-                                "`prefect-scaffold update`)\n"),
-            ".gitignore.jinja": (".venv/\n", ".venv/\n*.parquet\n"),
-            ".prefectignore.jinja": (".env", ".env\n.mypy_cache/"),
-        }),
-        _release(work, VERSIONS[2], {
-            ".gitignore.jinja": (".venv/\n", ".venv/\n*.duckdb\n"),
-        }),
-    ]
+    return [_release(work, version, CHANGES[:n + 1]) for n, version in enumerate(VERSIONS)]
 
 
 class World:
@@ -213,6 +214,7 @@ def test_three_releases_three_machines_ci_green_after_each_step(tmp_path, releas
     subprocess.run(["git", "clone", "-q", str(project_b), str(project_c)], check=True)
     updated = _tool(VERSIONS[2], machine_c, project_c, "update", ".")
     assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert "deleted by you" not in updated.stderr  # N+2 leaves .prefectignore as it was
     text = (project_c / ".gitignore").read_text()
     assert "*.parquet" in text and "*.duckdb" in text
     assert USER_LINE in (project_c / "README.md").read_text()
