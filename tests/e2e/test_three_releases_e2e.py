@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,10 @@ from tests.helpers.projects import project_env
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
-VERSIONS = ("7.0.0", "7.1.0", "7.2.0")  #: N, N+1, N+2
+#: N, N+1, N+2: new numbers every run, since uv's shared cache keeps a wheel by name and version
+#: (a rerun with other template content must not get last run's wheel).
+_RUN = int(time.time())
+VERSIONS = (f"7.0.{_RUN}", f"7.1.{_RUN}", f"7.2.{_RUN}")
 USER_LINE = "Our team's nightly loads, owned by data-eng."
 USER_FLOW_NOTE = "\n\n# ours: the warehouse loader calls this flow; keep it\n"
 _GIT = ["git", "-c", "user.name=Ada", "-c", "user.email=ada@example.org"]
