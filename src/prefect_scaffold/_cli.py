@@ -197,6 +197,15 @@ def list_(
                     _console.data(f"    {q.name:<24} {q.help}")
 
 
+def _say_if_unpinned(answers: dict[str, Any]) -> None:
+    """The project's CI cannot install a prefect-scaffold run from a local path: say how to pin."""
+    from .answers.computed import local_install_hint
+
+    if not answers.get("scaffold_install", "-"):
+        _console.info(f"scaffold_install: prefect-scaffold runs from a local path; "
+                      f"{local_install_hint(__version__)} so the project's CI can run it")
+
+
 @app.command()
 def new(
     destination: Annotated[Path, typer.Argument(help="Directory to create the project in.")]
@@ -231,7 +240,6 @@ def new(
 ) -> None:
     """Choose a deployment pattern and render a project for it."""
     from .answers import prompts
-    from .answers.computed import local_install_hint
     from .answers.layers import parse_data
     from .scaffold import new as scaffold_new
 
@@ -264,9 +272,7 @@ def new(
                       f"into {result.render.destination}")
         if result.git is not None:
             _console.info(result.git.message)
-        if not result.answers.get("scaffold_install", "-"):
-            _console.info(f"scaffold_install: prefect-scaffold runs from a local path; "
-                          f"{local_install_hint()} so the project's CI can run it")
+        _say_if_unpinned(result.answers)
         if not dry_run:
             _console.info(f"next: cd {shlex.quote(str(destination))} && uv sync && uv run pytest"
                           "  (README.md has the deploy steps)")
@@ -362,27 +368,44 @@ def update_command(
     template_source: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         help="A folder holding the bundled template version the project was rendered with, "
         "when that prefect-scaffold release cannot be installed.")] = None,
+    latest_from: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="With --check: compare with the newest release this allows on your configured "
+        "index (prefect-scaffold, 'prefect-scaffold<0.4', a wheel URL). Default: the newest "
+        "prefect-scaffold when the project pins prefect-scaffold==X.Y.Z, else this tool.")]
+    = None,
 ) -> None:
     """Bring a rendered project to its template's current version, keeping your edits."""
+    from .answers.computed import local_install_hint
     from .day2.update import update
-    from .errors import EXIT_FINDINGS
+    from .errors import EXIT_FINDINGS, CannotUpdate
 
     def body() -> None:
+        if latest_from is not None and not check:
+            raise CannotUpdate(path, "--latest-from goes with --check (update itself moves to "
+                               "this prefect-scaffold's template version)")
         result = update(path, check_only=check, trust=trust, template_source=template_source,
-                        notify=_console.info)
+                        latest_from=latest_from, notify=_console.info)
         if result.migrated:
             _console.info(".copier-answers.yml now names its template logically instead of by a "
                           "path on the machine that rendered it (commit it)")
         if check:
-            state = "outdated" if result.outdated else "current"
-            _console.data(f"{state}: at {result.current}, latest {result.latest}")
-            if result.outdated:
+            _console.data(f"{result.drift}: at {result.current}, latest {result.latest}")
+            if result.drift in ("behind", "outdated"):
+                release = str(result.latest).partition("+")[0]
+                _console.info(f"to update: uvx --from prefect-scaffold=={release} "
+                              f"prefect-scaffold update {shlex.quote(str(path))}, then commit")
                 raise typer.Exit(EXIT_FINDINGS)
             return
         if not result.outdated:
             _console.info(f"already at the latest template version ({result.latest})")
             return
         _console.info(f"updated {path} from {result.current} to {result.latest}")
+        if result.install == "":
+            _console.info(f"scaffold_install: this prefect-scaffold runs from a local path; "
+                          f"{local_install_hint(result.latest)}")
+        for file in result.dropped:
+            _console.info(f"deleted by you, changed by the template: {file} (the change was not "
+                          "applied; restore the file from the template to take it)")
         if result.conflicts:
             for conflict in result.conflicts:
                 _console.data(str(conflict))
@@ -447,6 +470,7 @@ def adopt_command(
         for file in plan.skipped:
             _console.data(f"skipped {file} (the template's example, or a test of the template's "
                           "version of a file of yours)")
+        _say_if_unpinned(answers)
         _console.info(f"\nadopted {path} as template {template}: added {len(plan.added)} files, "
                       f"kept {len(plan.kept)} of yours; commit, then "
                       "`prefect-scaffold update` brings template changes")
@@ -490,6 +514,7 @@ def switch_command(
                              ("conflict", result.conflicts)):
             for file in files:
                 _console.data(f"{label}: {file}")
+        _say_if_unpinned(answers)
         _console.info(f"\nswitched {path} from {recorded.bundled} to {to} on branch "
                       f"{result.branch} (commit {result.commit}); deployments carried over from "
                       f"serve.py: {', '.join(result.deployments) or 'none'}")
@@ -497,6 +522,23 @@ def switch_command(
             _console.error(f"{len(result.conflicts)} files have conflicts (<<<<<<< markers): "
                            "resolve them, then amend the commit")
             raise typer.Exit(EXIT_FINDINGS)
+
+    _run(body)
+
+
+@app.command("pin")
+def pin_command(
+    path: Annotated[Path, typer.Argument(help="The rendered project.")] = Path("."),
+    spec: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="How CI installs prefect-scaffold: prefect-scaffold==X.Y.Z, git+URL@COMMIT or a "
+        "wheel URL (default: how this prefect-scaffold was installed).")] = None,
+) -> None:
+    """Record how CI installs prefect-scaffold (scaffold_install) in .copier-answers.yml."""
+    from .day2.pin import pin
+
+    def body() -> None:
+        recorded = pin(path, spec)
+        _console.info(f"scaffold_install: {recorded} (commit .copier-answers.yml)")
 
     _run(body)
 

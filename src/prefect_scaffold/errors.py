@@ -138,6 +138,11 @@ class UntrustedSource(CannotUpdate):
                                "--trust to fetch it")
 
 
+class CannotPin(ScaffoldError):
+    def __init__(self, project: Path, problem: str) -> None:
+        super().__init__(f"pin {project}: {problem}")
+
+
 class TemplateExpressionError(ScaffoldError):
     """A template's own Jinja (a default, `when` or validator) failed or broke the sandbox."""
 

@@ -4,6 +4,7 @@ from the destination, and a recorded way to install prefect-scaffold again (scaf
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from importlib import metadata
@@ -11,6 +12,7 @@ from importlib import metadata
 import pytest
 import yaml
 
+from prefect_scaffold._version import __version__
 from prefect_scaffold.answers.computed import install_spec, project_name_for
 from prefect_scaffold.catalog import registry
 from tests.helpers.cli import assert_refused
@@ -63,7 +65,7 @@ def test_no_git_makes_no_repository_and_says_how_to_start_one(cli, tmp_path, git
     result = cli("new", tmp_path / "demo", "--template", "serve_vm", "--defaults", "--no-git")
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "demo" / ".git").exists()
-    assert "git init && git add -A && git commit" in result.stderr
+    assert "git init -b main && git add -A && git commit" in result.stderr
 
 
 def test_inside_a_work_tree_nothing_is_committed_and_that_is_said(cli, tmp_path, git_identity):
@@ -165,18 +167,65 @@ def test_scaffold_install_is_recorded_and_can_be_given(cli, tmp_path):
     assert_refused(refused, "scaffold_install")
 
 
-def test_the_rendered_runner_fails_in_one_line_naming_the_key_when_no_spec_is_known(
+def test_the_rendered_runner_skips_with_a_warning_naming_pin_when_no_spec_is_known(
         cli, tmp_path):
     cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults", "--no-git",
         "--data", "scaffold_install=")
-    run = subprocess.run(["bash", "scripts/prefect-scaffold.sh", "check", "."], cwd=tmp_path / "p",
-                         capture_output=True, text=True, check=False)
-    assert run.returncode == 1
-    assert len(run.stderr.splitlines()) == 1 and "set scaffold_install in" in run.stderr
+    project = tmp_path / "p"
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    # On GitHub Actions: a `::warning::` annotation on stdout, and the step (so the job) passes.
+    run = subprocess.run(["bash", "scripts/prefect-scaffold.sh", "check", "."], cwd=project,
+                         capture_output=True, text=True, check=False,
+                         env={**env, "GITHUB_ACTIONS": "true"})
+    assert run.returncode == 0
+    [annotation] = run.stdout.splitlines()
+    assert annotation.startswith("::warning title=prefect-scaffold not pinned::skipped ")
+    assert f"prefect-scaffold pin --spec prefect-scaffold=={__version__}" in annotation
+    assert "edit" not in annotation.lower()  # a command, never a hand edit of NEVER EDIT
+    # Elsewhere (the pre-commit hook): one warning line on stderr.
+    run = subprocess.run(["bash", "scripts/prefect-scaffold.sh", "check", "."], cwd=project,
+                         capture_output=True, text=True, check=False, env=env)
+    assert run.returncode == 0 and run.stdout == ""
+    assert len(run.stderr.splitlines()) == 1 and "prefect-scaffold pin --spec" in run.stderr
     for rendered in (".github/workflows/ci.yml", ".pre-commit-config.yaml"):
-        text = (tmp_path / "p" / rendered).read_text()
+        text = (project / rendered).read_text()
         assert "bash scripts/prefect-scaffold.sh check ." in text
         assert "uvx prefect-scaffold" not in text
+
+    # The command the warning names records the spec; the runner then uses it.
+    result = cli("pin", project, "--spec", f"prefect-scaffold=={__version__}")
+    assert result.exit_code == 0, result.output
+    text = (project / ".copier-answers.yml").read_text()
+    assert text.startswith("# Changes here will be overwritten by Copier")  # header kept
+    assert yaml.safe_load(text)["scaffold_install"] == f"prefect-scaffold=={__version__}"
+
+
+def test_pin_refuses_a_spec_update_could_not_use(cli, tmp_path):
+    cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults", "--no-git",
+        "--data", "scaffold_install=")
+    before = (tmp_path / "p" / ".copier-answers.yml").read_bytes()
+    assert_refused(cli("pin", tmp_path / "p", "--spec", "prefect-scaffold==9.9.9"),
+                   f"prefect-scaffold=={__version__}", "update")  # not the rendering release
+    assert_refused(cli("pin", tmp_path / "p", "--spec", "./dist/x.whl"), "--spec",
+                   "git+URL@COMMIT")
+    # Run from this checkout (a local path), the tool cannot name itself: it says what to pass.
+    assert_refused(cli("pin", tmp_path / "p"), "--spec prefect-scaffold==")
+    assert (tmp_path / "p" / ".copier-answers.yml").read_bytes() == before
+
+
+@pytest.mark.parametrize("configured", [None, "master", "trunk"])
+def test_a_new_repository_is_on_main_whatever_git_is_configured_with(
+        cli, tmp_path, git_identity, configured):
+    """The deploy workflows trigger on `main` and `code_storage=git` pulls `main`."""
+    git_identity("Ada")
+    if configured:
+        subprocess.run(["git", "config", "--global", "init.defaultBranch", configured],
+                       check=True)
+    result = cli("new", tmp_path / "demo", "--template", "k8s_pool", "--defaults")
+    assert result.exit_code == 0, result.output
+    assert _git(tmp_path / "demo", "branch", "--show-current").strip() == "main"
+    deploy = yaml.safe_load((tmp_path / "demo" / ".github/workflows/deploy.yml").read_text())
+    assert deploy[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads `on:` as True
 
 
 def test_update_of_a_no_git_project_says_how_to_start_the_repository(cli, tmp_path,
@@ -190,7 +239,7 @@ def test_update_of_a_no_git_project_says_how_to_start_the_repository(cli, tmp_pa
     gitignore.write_text(gitignore.read_text() + "*.parquet\n")
     monkeypatch.setattr(registry, "templates_root", lambda: next_release)
     assert_refused(cli("update", tmp_path / "p"), "not a git repository",
-                   "git init && git add -A && git commit")
+                   "git init -b main && git add -A && git commit")
 
 
 def test_a_key_of_another_template_names_the_template_that_asks_it(cli, tmp_path):

@@ -138,3 +138,36 @@ def test_switched_deployments_equal_the_served_ones_on_a_server(cli, served, tmp
     if template == "k8s_pool":  # one is enough: both templates' own tests run in their e2e
         own_tests = run_in_project(served, "pytest", "-q", "-p", "no:cacheprovider")
         assert own_tests.returncode == 0, own_tests.stdout[-3000:] + own_tests.stderr[-2000:]
+
+
+def test_switch_from_a_fresh_clone_with_an_empty_cache(cli, served, tmp_path, monkeypatch):
+    """A colleague's clone: no template cache, and `uv sync` left an untracked uv.lock. The
+    installed tool bundles the recorded version, so nothing needs installing."""
+    clone = tmp_path / "colleague"
+    subprocess.run(["git", "clone", "-q", str(served), str(clone)], check=True)
+    monkeypatch.setenv("PREFECT_SCAFFOLD_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("UV_OFFLINE", "1")  # it must not need to install anything
+    (clone / "uv.lock").write_text("version = 1\n")
+    result = cli("switch", clone, "--to", "k8s_pool", "--defaults")
+    assert result.exit_code == 0, result.output
+    assert "uv.lock" not in git_out(clone, "show", "--name-only", "--format=", "HEAD").split()
+    assert git_out(clone, "status", "--porcelain") == "?? uv.lock"
+    answers = yaml.safe_load((clone / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == "prefect-scaffold:k8s_pool"
+    assert answers["scaffold_install"] == ""  # this checkout; `pin` records how CI installs it
+    assert "prefect-scaffold pin --spec prefect-scaffold==" in result.stderr
+
+
+def test_switch_names_only_ways_out_it_has(cli, served, tmp_path, monkeypatch):
+    """A version neither the cache, the installed tool nor an installable release has: the
+    error names what to do with `switch`'s own means (it has no --template-source)."""
+    monkeypatch.setenv("PREFECT_SCAFFOLD_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("UV_NO_INDEX", "1")
+    monkeypatch.setenv("UV_FIND_LINKS", str(tmp_path))
+    answers = served / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(
+        yaml.safe_load(answers.read_text())["_commit"], "0.0.1+g0123456789ab"))
+    commit_all(served, "an old release")
+    result = cli("switch", served, "--to", "k8s_pool", "--defaults")
+    assert_refused(result, "prefect-scaffold==0.0.1", "prefect-scaffold update")
+    assert "--template-source" not in result.stderr

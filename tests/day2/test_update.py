@@ -193,3 +193,85 @@ def test_an_update_killed_midway_is_recovered_by_the_next(cli, project, next_rel
     listed = subprocess.run(["git", "ls-files", "-v", ".copier-answers.yml"], cwd=project,
                             capture_output=True, text=True, check=True).stdout
     assert listed.startswith("H ")  # visible to git again
+
+
+def test_an_untracked_uv_lock_is_the_projects_own(cli, project, next_release):
+    """`uv sync` writes uv.lock; update neither calls that dirt nor commits or changes it, and
+    still marks conflicts (copier finds them by the untracked files it leaves)."""
+    readme = project / "README.md"
+    readme.write_text(readme.read_text().replace(
+        "Prefect flows, deployed the way our team deploys them", "Our nightly loads.", 1))
+    commit_all(project, "our description")
+    lock = project / "uv.lock"
+    lock.write_text("version = 1\n# written by uv sync\n")
+    templates, install = next_release
+    gitignore = templates / "serve_vm" / "project" / ".gitignore.jinja"
+    gitignore.write_text(gitignore.read_text() + "*.parquet\n")
+    source = templates / "serve_vm" / "project" / "README.md.jinja"
+    source.write_text(source.read_text().replace("{{ description }}\n", "{{ description }}!\n", 1))
+    install()
+    # Anything else uncommitted is refused in our words, not copier's.
+    serve = project / "serve.py"
+    committed = serve.read_text()
+    serve.write_text("# uncommitted\n")
+    refused = cli("update", project)
+    assert_refused(refused, "uncommitted changes (serve.py)", "commit or stash")
+    assert "Destination repository is dirty" not in refused.output
+    serve.write_text(committed)
+
+    result = cli("update", project)
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == ["README.md"]
+    assert "<<<<<<< " in readme.read_text() and "Our nightly loads." in readme.read_text()
+    assert "*.parquet" in (project / ".gitignore").read_text()
+    assert lock.read_text() == "version = 1\n# written by uv sync\n"
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True,
+                            text=True, check=True).stdout
+    assert "?? uv.lock" in status.splitlines()
+
+
+def test_update_says_which_template_change_it_dropped_for_a_file_you_deleted(
+        cli, project, next_release):
+    (project / ".gitignore").unlink()
+    commit_all(project, "we do not want a .gitignore")
+    templates, install = next_release
+    gitignore = templates / "serve_vm" / "project" / ".gitignore.jinja"
+    gitignore.write_text(gitignore.read_text() + "*.parquet\n")
+    readme = templates / "serve_vm" / "project" / "README.md.jinja"
+    readme.write_text(readme.read_text() + "\nA note of the next release.\n")
+    install()
+    result = cli("update", project)
+    assert result.exit_code == 0, result.output
+    assert not (project / ".gitignore").exists()  # your deletion stands, as with git
+    dropped = [line for line in result.stderr.splitlines() if "deleted by you" in line]
+    assert dropped == ["deleted by you, changed by the template: .gitignore (the change was not "
+                       "applied; restore the file from the template to take it)"]
+    assert "A note of the next release." in (project / "README.md").read_text()
+
+
+def test_update_records_the_tool_that_ran_it(cli, tmp_path, monkeypatch, next_release):
+    """The answers file's version is the installed template's, and scaffold_install names the
+    tool that ran (this checkout: nobody can install it elsewhere, so it is emptied and the
+    CLI names `pin`), never the release that rendered the project."""
+    monkeypatch.setenv("PREFECT_SCAFFOLD_CACHE", str(tmp_path / "cache"))
+    project = tmp_path / "pinned"
+    render_template("serve_vm", project, scaffold_install="git+https://example.org/ps@0123abc")
+    git(project, "init", "-q")
+    commit_all(project, "rendered")
+    templates, install = next_release
+    (templates / "serve_vm" / "project" / "NEW.md.jinja").write_text("new\n")
+    install()
+    result = cli("update", project)
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == content_tag(registry.get_template("serve_vm"))
+    assert answers["scaffold_install"] == ""
+    assert "prefect-scaffold pin --spec prefect-scaffold==" in result.stderr
+
+
+def test_latest_from_takes_release_requirements_only(cli, project):
+    for spec in ("./dist/prefect_scaffold.whl", "--index-url=http://evil", "requests"):
+        assert_refused(cli("update", project, "--check", "--latest-from", spec),
+                       "not a release requirement")
+    assert_refused(cli("update", project, "--latest-from", "prefect-scaffold"),
+                   "--latest-from goes with --check")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -39,3 +42,41 @@ def test_installed_wheel_lists_and_renders_every_template(tmp_path):
         # Recorded by name, not by a path on this machine: `update` works anywhere.
         assert answers["_src_path"] == f"prefect-scaffold:{name}"
         assert (tmp_path / name / "README.md").is_file()
+
+
+def test_release_artifacts_carry_the_templates_and_valid_metadata(tmp_path):
+    """What .github/workflows/release.yml publishes: `uv build` (the wheel built from the sdist),
+    checked by the same script the workflow runs."""
+    subprocess.run(["uv", "build", "--out-dir", tmp_path / "dist", ROOT], check=True,
+                   capture_output=True, env=project_env())
+    check = subprocess.run([sys.executable, ROOT / "scripts" / "check_dist.py", tmp_path / "dist"],
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
+
+    # A wheel without its templates is caught.
+    wheel = next((tmp_path / "dist").glob("*.whl"))
+    stripped = tmp_path / "stripped"
+    stripped.mkdir()
+    shutil.copy(next((tmp_path / "dist").glob("*.tar.gz")), stripped)
+    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(stripped / wheel.name, "w") as target:
+        for item in source.infolist():
+            if "templates/k8s_pool/" not in item.filename:
+                target.writestr(item, source.read(item))
+    check = subprocess.run([sys.executable, ROOT / "scripts" / "check_dist.py", stripped],
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 1 and "lacks templates/k8s_pool/copier.yml" in check.stderr
+
+
+def test_the_release_workflow_builds_checks_and_publishes_a_tag_by_trust():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+    assert workflow[True] == {"push": {"tags": ["v*"]}}  # YAML 1.1 reads `on:` as True
+    build = [step.get("run", "") for step in workflow["jobs"]["build"]["steps"]]
+    assert "uv build" in build
+    assert any("scripts/check_dist.py dist" in run for run in build)
+    assert any("_version.py" in run and "GITHUB_REF_NAME" in run for run in build)
+    publish = workflow["jobs"]["publish"]
+    assert publish["permissions"] == {"id-token": "write"}
+    assert publish["needs"] == "build"
+    assert any("uv publish --trusted-publishing always" in step.get("run", "")
+               for step in publish["steps"])
+    assert "secrets." not in (ROOT / ".github" / "workflows" / "release.yml").read_text()

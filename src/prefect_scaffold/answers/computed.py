@@ -9,7 +9,8 @@ project was rendered with. Its format is one of:
 - `git+URL@COMMIT`: installed from a VCS URL (PEP 610 `direct_url.json`, `vcs_info`);
 - `URL` of an archive (wheel or sdist) served over http(s);
 - `""` (empty): installed from a local path (a checkout, a local wheel); nothing a CI machine
-  could install, so the rendered CI and hook fail with one line naming the key to set.
+  could install, so the rendered CI and hook skip what needs it, with a warning naming
+  `prefect-scaffold pin`, the command that records it.
 """
 
 from __future__ import annotations
@@ -58,8 +59,10 @@ def install_spec(distribution: metadata.Distribution | None = None) -> str:
     return ""  # a local directory or file: nothing another machine can install
 
 
-def local_install_hint() -> str:
-    """What to set when `install_spec()` is empty (shown by the rendered CI and hook too)."""
-    return ("set scaffold_install in .copier-answers.yml to how CI installs prefect-scaffold "
-            f"({DISTRIBUTION}==X.Y.Z or git+URL@COMMIT)")
+def local_install_hint(version: str | None) -> str:
+    """The command to run when `install_spec()` is empty (the rendered CI names it too):
+    `pin` records how CI installs the release `version` (a content tag's version part)."""
+    release = str(version or "X.Y.Z").partition("+")[0]
+    return (f"record how CI installs it: prefect-scaffold pin --spec {DISTRIBUTION}=={release} "
+            "(or --spec git+URL@COMMIT), then commit .copier-answers.yml")
 

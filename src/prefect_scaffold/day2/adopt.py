@@ -61,7 +61,11 @@ def answers_for(project: Path, template_name: str, data: dict[str, Any],
     given: dict[str, Given] = layer(spec, data, data_file, [*team, *infer(project)])
     found = {key: item.source.removesuffix(READ_BY_ADOPT) for key, item in given.items()
              if item.source.endswith(READ_BY_ADOPT)}
-    return resolve(spec, given, use_defaults=use_defaults, prompt=prompt), found
+    from prefect_scaffold.answers.computed import install_spec
+
+    # Recorded like `new` does: CI and `update` run the tool that adopted the repository.
+    return resolve(spec, given, use_defaults=use_defaults, prompt=prompt,
+                   defaults={"scaffold_install": install_spec()}), found
 
 
 def _refuse(project: Path) -> None:

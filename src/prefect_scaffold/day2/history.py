@@ -1,7 +1,8 @@
 """Find a bundled template exactly as it was at a recorded content tag, on any machine.
 
-In order: this machine's store of rendered versions (template_cache.py); the git repository
-the cache kept before that store existed (projects rendered then recorded its path); the
+In order: this machine's store of rendered versions (template_cache.py); the installed tool
+itself, when it bundles exactly that version (a colleague's clone needs no cache); the git
+repository the cache kept before that store existed (projects rendered then recorded its path); the
 prefect-scaffold release that rendered it, installed with uv into a cached folder of its own
 (wheels only, no dependencies: nothing of the release runs) and verified against the tag; or a
 folder the user points to with `update --template-source`.
@@ -10,6 +11,9 @@ A pull request can write `scaffold_install`: only `prefect-scaffold==X.Y.Z` (the
 index) and the place the running prefect-scaffold itself was installed from are fetched as they
 are; any other repository or URL needs `--trust`, and is named before it is fetched. A release's
 template is used only if no symlink in it leads out of the release.
+
+The same wheels-only install answers `update --check --latest-from SPEC`: which template version
+the newest release a requirement allows (on the index uv is configured with) bundles.
 """
 
 from __future__ import annotations
@@ -48,14 +52,23 @@ def install_spec(recorded: RecordedSource) -> str:
 
 
 def old_template(project: Path, recorded: RecordedSource, template_source: Path | None, *,
-                 trust: bool = False, notify: Callable[[str], None] = lambda _: None) -> Path:
-    """The folder of the bundled template that rendered `project`, verified by its content tag."""
+                 remedy: str, trust: bool = False,
+                 notify: Callable[[str], None] = lambda _: None) -> Path:
+    """The folder of the bundled template that rendered `project`, verified by its content tag.
+
+    `remedy` ends the error when no source has that version: the way out the calling command
+    offers (only options it has).
+    """
+    from prefect_scaffold.catalog.registry import get_template, template_names
+
     name, tag = recorded.bundled, recorded.commit
     assert name is not None
     if tag is None:
         raise CannotUpdate(project, "the answers file records no template version (_commit)")
     if (folder := template_cache.cached(name, tag)) is not None:
         return folder
+    if name in template_names() and template_cache.content_tag(get_template(name)) == tag:
+        return template_cache.store(name, get_template(name).path, tag)
     if template_source is not None:
         return _from_folder(project, name, tag, template_source)
     if recorded.legacy and (folder := _from_legacy_repository(Path(recorded.src_path), name, tag)):
@@ -67,7 +80,7 @@ def old_template(project: Path, recorded: RecordedSource, template_source: Path 
         if not trust:
             raise UntrustedSource(f"update {project}", "scaffold_install", spec)
         notify(f"fetching template {name} {tag} from {redact_url(spec)} (--trust)")
-    return _from_release(project, name, tag, spec)
+    return _from_release(project, name, tag, spec, remedy)
 
 
 def _place(spec: str) -> str | None:
@@ -103,11 +116,56 @@ def _from_legacy_repository(repository: Path, name: str, tag: str) -> Path | Non
         return template_cache.store(name, Path(workdir), tag)
 
 
-def _from_release(project: Path, name: str, tag: str, spec: str) -> Path:
+#: Where an installed wheel keeps the bundled templates.
+_WHEEL_TEMPLATES = Path("prefect_scaffold") / "templates"
+#: What `--latest-from` may name: a release requirement (`prefect-scaffold`,
+#: `prefect-scaffold<0.4`, `prefect-scaffold~=0.3.0`) or a wheel URL; never a path or an option.
+_REQUIREMENT = re.compile(
+    r"prefect-scaffold\s*(?:(?:[<>=!~]=?|===)\s*[0-9][0-9A-Za-z.*]*\s*,?\s*)*")
+
+
+def _wheel_install(spec: str, target: str) -> list[str]:
+    # Wheels only, without dependencies: installing runs no code of the release.
+    return ["uv", "pip", "install", "--quiet", "--no-deps", "--only-binary", ":all:",
+            "--target", target, "--", spec]
+
+
+def newest_allowed(project: Path, name: str, spec: str) -> str:
+    """The content tag of template `name` in the newest release `spec` allows, installed (wheel
+    only, nothing of it runs) from the index uv is configured with: UV_INDEX_URL, UV_FIND_LINKS,
+    uv.toml. Never cached: a new release must show up on the next run."""
+    def cannot(why: str) -> CannotUpdate:
+        return CannotUpdate(project, f"cannot learn the newest release {spec!r} allows: {why}")
+
+    if not (_REQUIREMENT.fullmatch(spec) or _WHEEL_URL.fullmatch(spec)):
+        raise cannot("not a release requirement (prefect-scaffold, prefect-scaffold<0.4, "
+                     "prefect-scaffold==X.Y.Z) or a wheel URL")
+    if shutil.which("uv") is None:
+        raise cannot("it needs uv, which is not on PATH")
+    with tempfile.TemporaryDirectory(prefix="prefect-scaffold-newest-") as workdir:
+        result = subprocess.run(_wheel_install(spec, "t"), cwd=workdir, capture_output=True,
+                                text=True, check=False, env={**os.environ, "NO_COLOR": "1"})
+        if result.returncode != 0:
+            lines = result.stderr.strip().splitlines() or ["uv pip install failed"]
+            raise cannot(lines[-1].strip())
+        installed = Path(workdir) / "t"
+        versions = [p.name.removesuffix(".dist-info").rpartition("-")[2]
+                    for p in installed.glob("prefect_scaffold-*.dist-info")]
+        folder = installed / _WHEEL_TEMPLATES / name
+        if not versions or not (folder / "copier.yml").is_file():
+            raise cannot(f"the release it installs bundles no template named {name}")
+        if not template_cache.contained(folder, installed):
+            raise cannot("the release it installs has a symlink leading out of it")
+        tag = f"{versions[0]}+g{template_cache.content_hash(folder)}"
+        template_cache.store(name, folder, tag)  # `update` with that release finds it here
+        return tag
+
+
+def _from_release(project: Path, name: str, tag: str, spec: str, remedy: str) -> Path:
     """Install (or clone) the recorded release into the cache, then take its template."""
     def cannot(why: str) -> CannotUpdate:
         return CannotUpdate(project, f"cannot reconstruct template {name} {tag}: {spec!r} {why}; "
-                            "pass --template-source with a folder holding that template version")
+                            f"{remedy}")
 
     if git := _GIT_SPEC.fullmatch(spec):
         try:
@@ -121,10 +179,7 @@ def _from_release(project: Path, name: str, tag: str, spec: str) -> Path:
         templates = Path(git["subdirectory"] or ".") / "templates"
         checkout = [["git", "-C", "t", "checkout", "--quiet", git["ref"], "--", str(templates)]]
     elif _INSTALLABLE.fullmatch(spec) or _WHEEL_URL.fullmatch(spec):
-        # Wheels only, without dependencies: installing runs no code of the release.
-        command = ["uv", "pip", "install", "--quiet", "--no-deps", "--only-binary", ":all:",
-                   "--target", "t", "--", spec]
-        templates, checkout = Path("prefect_scaffold") / "templates", []
+        command, templates, checkout = _wheel_install(spec, "t"), _WHEEL_TEMPLATES, []
     else:
         raise cannot("is not a prefect-scaffold release this can install without running its "
                      "code (prefect-scaffold==X.Y.Z, git+URL@COMMIT or a wheel URL)")

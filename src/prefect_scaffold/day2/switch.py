@@ -9,6 +9,8 @@ the new one with the old answers it shares, the given ones and defaults. Then, f
 - both, or yours and the new template's: yours if you changed it and the new template did not
   change it; else three-way merged (`git merge-file`, base: the old render), conflicts marked.
 prefect.yaml's deployments are those serve.py declared (serve_declarations.py), on the new pool.
+The answers file then names the running tool in `scaffold_install` (its version is the new
+template's), and an untracked `uv.lock` (`uv sync` wrote it) is neither dirt nor committed.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from prefect_scaffold.errors import CannotSwitch
 from prefect_scaffold.writing import answers_file
 from prefect_scaffold.writing.answers_file import RecordedSource
 from prefect_scaffold.writing.staging import signals_held
+
+from .update import LOCK_FILE
 
 
 @dataclass(frozen=True)
@@ -58,10 +62,10 @@ def prepare(project: Path, to: str) -> RecordedSource:
                            "render the new pattern from your team source")
     if recorded.bundled == to:
         raise CannotSwitch(project, f"already uses template {to}")
-    status = _git(project, "status", "--porcelain")
+    status = _git(project, "status", "--porcelain", "--untracked-files=all")
     if status.returncode != 0:
         raise CannotSwitch(project, "is not a git checkout; switch works on a branch")
-    if status.stdout.strip():
+    if [line for line in status.stdout.splitlines() if line != f"?? {LOCK_FILE}"]:
         raise CannotSwitch(project, "has uncommitted changes; commit or stash them first")
     return recorded
 
@@ -70,13 +74,18 @@ def answers_for(recorded: RecordedSource, to: str, data: dict[str, Any],
                 data_file: dict[str, Any], team: Sequence[TeamDefaults], *, use_defaults: bool,
                 prompt: Prompt | None) -> dict[str, Any]:
     """The new template's answers: --data over the old answers it shares over team defaults."""
+    from prefect_scaffold.answers.computed import install_spec
     from prefect_scaffold.catalog.registry import get_template
 
     spec = get_template(to)
-    previous = {k: v for k, v in recorded.answers.items() if not k.startswith("_")}
+    # The running tool renders the new template: CI must run it, not the one that rendered the
+    # old (unless --data names another way to install it).
+    previous = {k: v for k, v in recorded.answers.items()
+                if not k.startswith("_") and k != "scaffold_install"}
     carried = TeamDefaults(f"{answers_file.ANSWERS_FILE} ({recorded.bundled})", previous, {})
     answers = resolve(spec, layer(spec, data, data_file, [*team, carried]),
-                      use_defaults=use_defaults, prompt=prompt)
+                      use_defaults=use_defaults, defaults={"scaffold_install": install_spec()},
+                      prompt=prompt)
     if spec.question("decision_path"):
         answers["decision_path"] = _decision_path(to)
     return answers
@@ -102,13 +111,17 @@ def switch(project: Path, recorded: RecordedSource, to: str, answers: dict[str, 
             project_files.inside(project, file)
         if declared and (new / "prefect.yaml").is_file():
             _carry_deployments(new / "prefect.yaml", declared)
-        # Branch, files and commit as one step Ctrl-C waits for (a second or so).
+        # Branch, files and commit as one step Ctrl-C waits for (a second or so). An untracked
+        # uv.lock (`uv sync` wrote it) is the project's own: not committed by us.
         with signals_held(commits=True):
             if _git(project, "switch", "-q", "-c", branch).returncode != 0:
                 raise CannotSwitch(project, f"cannot create branch {branch!r} (does it "
                                    "exist?); pass --branch")
             result = _apply(project, old, new)
-            _git(project, "add", "-A")
+            lock_untracked = _git(project, "ls-files", "--error-unmatch", "--",
+                                  LOCK_FILE).returncode != 0
+            _git(project, "add", "-A", "--", ".",
+                 *([f":(exclude){LOCK_FILE}"] if lock_untracked else []))
             message = f"Switch from {recorded.bundled} to {to} (prefect-scaffold switch)"
             committed = _git(project, "commit", "-q", "-m", message, identity=True)
             if committed.returncode != 0:
@@ -126,7 +139,10 @@ def _render_both(project: Path, recorded: RecordedSource, to: str, answers: dict
 
     from .history import old_template
 
-    old_folder = old_template(project, recorded, None)
+    old_folder = old_template(
+        project, recorded, None,
+        remedy="run `prefect-scaffold update` with the prefect-scaffold release that rendered the "
+               "project (or a newer one), commit, then switch")
     previous = {k: v for k, v in recorded.answers.items() if not k.startswith("_")}
     with hardened_git.hardened_environment():
         run_copy(str(old_folder), workdir / "old", data=previous, defaults=True, quiet=True,

@@ -113,6 +113,16 @@ def record_bundled(answers_file: Path, name: str, tag: str) -> None:
     answers_file.write_text(header + yaml.safe_dump(answers, sort_keys=False, allow_unicode=True))
 
 
+def record_answer(answers_file: Path, key: str, value: str) -> None:
+    """Set one answer in place, keeping copier's header and the order of the others (the file
+    says NEVER EDIT MANUALLY: commands that own an answer change it through this)."""
+    text = answers_file.read_text()
+    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    recorded = yaml.safe_load(text) or {}
+    recorded[key] = value
+    answers_file.write_text(header + yaml.safe_dump(recorded, sort_keys=False, allow_unicode=True))
+
+
 def write_source(answers_file: Path, src_path: str, commit: str) -> None:
     """Point the answers file at another template source (kept only while copier updates)."""
     text = answers_file.read_text()

@@ -16,7 +16,9 @@ from pathlib import Path
 from prefect_scaffold import hardened_git
 from prefect_scaffold.hardened_git import LOCAL_EMAIL, LOCAL_NAME
 
-START_BY_HAND = "git init && git add -A && git commit -m 'Initial commit'"
+#: The branch every new repository starts on; the rendered workflows and pull steps name it.
+DEFAULT_BRANCH = "main"
+START_BY_HAND = "git init -b main && git add -A && git commit -m 'Initial commit'"
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,10 @@ def initial_commit(project: Path, template: str) -> GitOutcome:
     if shutil.which("git") is None:
         return GitOutcome(False, f"git: not found on PATH, so no repository was made; "
                                  f"install git, then run: {START_BY_HAND}")
+    # `main` whatever init.defaultBranch says (git's own default is still `master`): the rendered
+    # deploy workflows trigger on `main` and `code_storage=git` pulls branch `main`.
     anonymous = hardened_git.user_identity(project) is None
-    steps = (["init", "--quiet"], ["add", "--all"],
+    steps = (["init", "--quiet", f"--initial-branch={DEFAULT_BRANCH}"], ["add", "--all"],
              ["commit", "--quiet", "-m",
               f"Initial commit: rendered by prefect-scaffold (template {template})"])
     for step in steps:
