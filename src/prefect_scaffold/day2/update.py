@@ -316,8 +316,9 @@ def _dropped_changes(project: Path, recorded: RecordedSource, old: Path, new: Pa
     with tempfile.TemporaryDirectory(prefix="prefect-scaffold-deleted-") as workdir:
         renders = {}
         for label, folder in (("old", old), ("new", new)):
-            run_copy(str(folder), Path(workdir) / label, data=answers, defaults=True, quiet=True,
-                     overwrite=True, unsafe=False)
+            with hardened_git.hardened_environment():  # copier's own git calls, as everywhere
+                run_copy(str(folder), Path(workdir) / label, data=answers, defaults=True,
+                         quiet=True, overwrite=True, unsafe=False)
             renders[label] = Path(workdir) / label
         dropped = []
         for path in sorted(renders["old"].rglob("*")):
