@@ -3,6 +3,7 @@ Prefect's own loader, idempotent, refusing what it cannot do safely."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -190,3 +191,29 @@ def test_diff_escapes_control_characters(tmp_path: Path) -> None:
     assert result.changes and "\u202e" in result.fixed
     assert "\u202e" not in result.diff() and "\x85" not in result.diff()
     assert "\\u202erepository\\x85" in result.diff()
+
+
+def test_fix_messages_escape_control_characters(tmp_path: Path) -> None:
+    # A key one typo from `entrypoint` whose last character is a right-to-left override: the
+    # fix is right, but the message naming the key must not reorder the terminal.
+    text = "deployments:\n  - name: a\n    entrypoin\u202e: flows/etl.py:etl\n"
+    result = fix_text(text, tmp_path / "prefect.yaml")
+    assert "    entrypoint: flows/etl.py:etl\n" in result.fixed
+    assert [c.what for c in result.changes] == ["'entrypoin\\u202e' -> 'entrypoint'"]
+
+
+def test_cli_refuses_files_it_must_not_read_or_write(cli: Invoke, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(PREFECT2)
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "prefect.yaml").symlink_to(outside)
+    assert_refused(cli("check", root, "--fix", "--write"), "symlink to outside")
+    inside = project_with(PREFECT2, tmp_path / "in", "real.yaml")
+    (inside / "prefect.yaml").symlink_to("real.yaml")
+    assert_refused(cli("check", inside, "--fix", "--write"), "a symlink; not written")
+    fifo = tmp_path / "fifo"
+    fifo.mkdir()
+    os.mkfifo(fifo / "prefect.yaml")
+    assert_refused(cli("check", fifo, "--fix"), "not a regular file")
+    assert outside.read_text() == PREFECT2 and (inside / "real.yaml").read_text() == PREFECT2

@@ -66,9 +66,15 @@ class FixResult:
 
     def write(self) -> None:
         """Replace the file atomically, keeping its mode; never through a symlink."""
+        from prefect_scaffold.errors import FixRefused
+
         if self.file.is_symlink():
-            raise OSError(f"{self.file} is a symlink; not written")
-        handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
+            raise FixRefused(self.file, "a symlink; not written (fix the file it points to)")
+        try:
+            handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
+        except OSError as problem:
+            raise FixRefused(self.file, f"cannot be written: {problem.strerror or problem}") \
+                from None
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 stream.write(self.fixed)
@@ -171,7 +177,7 @@ def _at(data: Any, path: Path_) -> Any:
 
 
 def _where(path: Path_) -> str:
-    return ".".join(str(p) for p in path)
+    return _printable(".".join(str(p) for p in path))
 
 
 def one_candidate(word: str, choices: Iterable[str], cutoff: float = CUTOFF) -> str | None:
@@ -229,7 +235,13 @@ def fix_file(path: Path) -> FixResult:
         from prefect_scaffold.errors import NothingToCheck
 
         raise NothingToCheck(Path(path), "no prefect.yaml to fix")
-    return fix_text(read_text(prefect, folder), prefect)
+    try:
+        text = read_text(prefect, folder)
+    except SourceError as problem:
+        from prefect_scaffold.errors import FixRefused
+
+        raise FixRefused(prefect, str(problem)) from None
+    return fix_text(text, prefect)
 
 
 def _fix_steps(editor: _Editor) -> None:
@@ -237,14 +249,14 @@ def _fix_steps(editor: _Editor) -> None:
         if not step.name:
             continue
         new = prefect2_name(step.name)
-        why = f"Prefect 2 step {step.name} -> {new}"
+        why = f"Prefect 2 step {step.name!r} -> {new!r}"
         if new is None:
             module = step.name.rpartition(".")[0]
             if step_spec(step.name) is not None or not (module in KNOWN_MODULES
                                                         or "." not in step.name):
                 continue
             new = one_candidate(step.name, KNOWN_STEPS)
-            why = f"unknown step {step.name} -> {new}"
+            why = f"unknown step {step.name!r} -> {new!r}"
         if new is None or new not in KNOWN_STEPS:
             editor.refused.append(f"{_where(step.path)}: no single known step for "
                                   f"{step.name!r}; not renamed")
@@ -264,7 +276,7 @@ def _typo_key(editor: _Editor, path: Path_, allowed: Iterable[str]) -> None:
     key = str(path[-1])
     new = one_candidate(key, allowed)
     if new is not None:
-        editor.rename_key(path, new, f"{key} -> {new}")
+        editor.rename_key(path, new, f"{key!r} -> {new!r}")
 
 
 def _model_keys() -> dict[str, set[str]]:
