@@ -138,7 +138,7 @@ def test_fixed_corpus_counts() -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("1h", 3600), ("30 minutes", 1800), ("1h30m", 5400), ("2 days", 172800), ("90s", 90),
-    ("0.5h", 1800), ("1 fortnight", None), ("PT1H", None), ("01:00:00", None), ("0s", None)])
+    ("0.5h", 1800), ("1M", None), ("1h30M", None), ("1 Min", 60), ("1 fortnight", None), ("PT1H", None), ("01:00:00", None), ("0s", None)])
 def test_interval_units(text: str, expected: int | None) -> None:
     assert seconds(text) == expected
 
@@ -217,3 +217,14 @@ def test_cli_refuses_files_it_must_not_read_or_write(cli: Invoke, tmp_path: Path
     os.mkfifo(fifo / "prefect.yaml")
     assert_refused(cli("check", fifo, "--fix"), "not a regular file")
     assert outside.read_text() == PREFECT2 and (inside / "real.yaml").read_text() == PREFECT2
+
+
+def test_a_top_level_store_of_anchors_is_not_renamed_into_steps(tmp_path: Path) -> None:
+    # `builds:` is one typo from `build:`, but it holds anchors the deployments use: renamed,
+    # its steps would run on every deploy.
+    text = ("builds: &shell\n  - prefect.deployments.steps.run_shell_script:\n"
+            "      script: make clean\ndeployments:\n  - name: a\n    entrypoint: f.py:f\n"
+            "    build: *shell\n    is_paused: true\n")
+    result = fix_text(text, tmp_path / "prefect.yaml")
+    assert [c.what for c in result.changes] == ["is_paused -> paused"]
+    assert result.fixed.startswith("builds: &shell\n")

@@ -35,6 +35,8 @@ UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min":
          "minute": 60, "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600,
          "hours": 3600, "d": 86400, "day": 86400, "days": 86400, "w": 604800, "week": 604800,
          "weeks": 604800}
+#: `1M`: minutes to some, months to others (pandas, ISO 8601): not guessed.
+MONTH_OR_MINUTE = re.compile(r"(?<![A-Za-z])M(?![A-Za-z])")
 DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*,?\s*")
 #: `key: value  # comment` with the value a plain or quoted scalar.
 SCALAR = (r"^(?P<head>\s*(?:-\s+)?{key}\s*:\s+)"
@@ -188,6 +190,8 @@ def one_candidate(word: str, choices: Iterable[str], cutoff: float = CUTOFF) -> 
 
 def seconds(text: str) -> int | float | None:
     """`1h30m`, `90 seconds`, `2 days` -> seconds; None for anything else."""
+    if MONTH_OR_MINUTE.search(text):
+        return None
     total, position = 0.0, 0
     lowered = text.strip().lower()
     while position < len(lowered):
@@ -413,8 +417,12 @@ def _fix_schedule_values(editor: _Editor) -> None:
 def _fix_key_typos(editor: _Editor) -> None:
     keys = _model_keys()
     data = editor.expected
+    anchors = set(editor.doc.aliases.values())
     for key in list(data):
-        if str(key) not in keys["top"] and key != "version":
+        # A top-level key holding anchors is a user's store of definitions, not a typo: as
+        # `build:`/`push:`/`pull:` its steps would start running.
+        if str(key) not in keys["top"] and key != "version" and not any(
+                anchor[:1] == (key,) for anchor in anchors):
             _typo_key(editor, (key,), keys["top"])
     for i, deployment in enumerate(deployments(data)):
         base: Path_ = ("deployments", i)
