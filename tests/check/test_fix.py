@@ -12,6 +12,7 @@ import pytest
 
 from prefect_scaffold.check import check
 from prefect_scaffold.check.fix import fix_text, seconds
+from prefect_scaffold.errors import FixRefused
 from tests.check.prefect_judge import prefect_loads
 from tests.check.test_realworld import HERE, REALWORLD, SEEDED
 from tests.helpers.cli import Invoke, assert_refused
@@ -229,3 +230,14 @@ def test_a_top_level_store_of_anchors_is_not_renamed_into_steps(tmp_path: Path) 
     result = fix_text(text, tmp_path / "prefect.yaml")
     assert [c.what for c in result.changes] == ["is_paused -> paused"]
     assert result.fixed.startswith("builds: &shell\n")
+
+
+def test_write_refuses_a_file_changed_since_it_was_read(tmp_path: Path) -> None:
+    root = project_with(PREFECT2, tmp_path)
+    result = fix_text(PREFECT2, root / "prefect.yaml")
+    edited = PREFECT2.replace("nightly", "hourly")  # a colleague's edit, after the read
+    (root / "prefect.yaml").write_text(edited)
+    with pytest.raises(FixRefused, match="changed since it was read"):
+        result.write()
+    assert (root / "prefect.yaml").read_text() == edited
+    assert not list(root.glob("*.tmp"))  # the staged copy is removed

@@ -80,7 +80,12 @@ class FixResult:
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 stream.write(self.fixed)
-            os.chmod(temporary, self.file.stat().st_mode & 0o7777)
+            status = self.file.stat()
+            os.chmod(temporary, status.st_mode & 0o7777)
+            if os.geteuid() == 0:  # root fixing a colleague's checkout: keep it theirs
+                os.chown(temporary, status.st_uid, status.st_gid)
+            if self.file.read_bytes() != self.original.encode("utf-8"):
+                raise FixRefused(self.file, "changed since it was read; run --fix again")
             os.replace(temporary, self.file)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
