@@ -241,3 +241,10 @@ def test_write_refuses_a_file_changed_since_it_was_read(tmp_path: Path) -> None:
         result.write()
     assert (root / "prefect.yaml").read_text() == edited
     assert not list(root.glob("*.tmp"))  # the staged copy is removed
+
+
+def test_cli_says_not_fixed_once(cli: Invoke, tmp_path: Path) -> None:
+    root = project_with("deployments: [\n", tmp_path)
+    said = cli("check", root, "--fix").stderr.splitlines()
+    assert "prefect.yaml: not fixed: YAML syntax error" in said[0]
+    assert said[0].count("not fixed") == 1

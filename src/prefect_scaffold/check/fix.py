@@ -215,9 +215,9 @@ def fix_text(text: str, file: Path) -> FixResult:
     try:
         doc = load_yaml(text)
     except SourceError as problem:
-        return FixResult(file, text, text, refused=[f"not fixed: {problem}"])
+        return FixResult(file, text, text, refused=[str(problem)])
     if not isinstance(doc.data, dict):
-        return FixResult(file, text, text, refused=["not fixed: not a mapping"])
+        return FixResult(file, text, text, refused=["not a mapping"])
     editor = _Editor(text, doc)
     for fixer in FIXERS:
         fixer(editor)
@@ -229,7 +229,7 @@ def fix_text(text: str, file: Path) -> FixResult:
             again = None
         if again != editor.expected:
             return FixResult(file, text, text, refused=[
-                *editor.refused, "not fixed: the rewritten file would differ from the original "
+                *editor.refused, "the rewritten file would differ from the original "
                 "beyond the fixes (anchors or merge keys sharing a fixed value?); nothing changed"])
     changes = sorted(editor.changes, key=lambda change: change.line)
     return FixResult(file, text, fixed, changes, editor.refused)
