@@ -343,6 +343,8 @@ def _fix(path: Path, write: bool) -> None:
     from .check.fix import fix_file
 
     result = fix_file(path)
+    if write and result.changes:  # first: a refusal is then the only line
+        result.write()
     for change in result.changes:
         _console.info(f"{result.file}:{change.line}: fix: {change.what}")
     for refusal in result.refused:
@@ -350,7 +352,6 @@ def _fix(path: Path, write: bool) -> None:
     if not result.changes:
         _console.info("nothing to fix")
     elif write:
-        result.write()
         _console.info(f"{len(result.changes)} fix(es) written to {result.file}")
     else:
         _console.data(result.diff().rstrip("\n"))

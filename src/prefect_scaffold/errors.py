@@ -159,6 +159,12 @@ class NothingToCheck(ScaffoldError):
                          "(one with prefect.yaml, Helm values or a serve script)")
 
 
+class FixRefused(ScaffoldError):
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        super().__init__(f"check --fix {path}: {reason}; nothing written")
+
+
 class ApiUnavailable(ScaffoldError):
     """No API URL configured, or the API did not answer."""
 

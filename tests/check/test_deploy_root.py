@@ -44,6 +44,16 @@ def test_monorepo_entrypoints_resolve_from_the_git_root(tmp_path: Path,
     assert load_flow_from_entrypoint("teams/data/flows/etl.py:etl").name == "etl"
 
 
+def test_monorepo_checked_from_inside_the_sub_project(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # `cd teams/data && prefect-scaffold check .`: the cwd is the yaml's folder, where no
+    # entrypoint resolves; the git root, where all do, is the deploy root.
+    repo = monorepo(tmp_path)
+    monkeypatch.chdir(repo / "teams/data")
+    report = check(Path("."), pool_type="kubernetes")
+    assert entrypoint_errors(report) == [] and report.deploy_root == str(repo)
+
+
 def test_the_current_folder_wins_when_the_entrypoints_are_there(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = monorepo(tmp_path)

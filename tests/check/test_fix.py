@@ -3,6 +3,7 @@ Prefect's own loader, idempotent, refusing what it cannot do safely."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from prefect_scaffold.check import check
 from prefect_scaffold.check.fix import fix_text, seconds
+from prefect_scaffold.errors import FixRefused
 from tests.check.prefect_judge import prefect_loads
 from tests.check.test_realworld import HERE, REALWORLD, SEEDED
 from tests.helpers.cli import Invoke, assert_refused
@@ -137,7 +139,8 @@ def test_fixed_corpus_counts() -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("1h", 3600), ("30 minutes", 1800), ("1h30m", 5400), ("2 days", 172800), ("90s", 90),
-    ("0.5h", 1800), ("1 fortnight", None), ("PT1H", None), ("01:00:00", None), ("0s", None)])
+    ("0.5h", 1800), ("1M", None), ("1h30M", None), ("1 Min", 60),
+    ("1 fortnight", None), ("PT1H", None), ("01:00:00", None), ("0s", None)])
 def test_interval_units(text: str, expected: int | None) -> None:
     assert seconds(text) == expected
 
@@ -190,3 +193,58 @@ def test_diff_escapes_control_characters(tmp_path: Path) -> None:
     assert result.changes and "\u202e" in result.fixed
     assert "\u202e" not in result.diff() and "\x85" not in result.diff()
     assert "\\u202erepository\\x85" in result.diff()
+
+
+def test_fix_messages_escape_control_characters(tmp_path: Path) -> None:
+    # A key one typo from `entrypoint` whose last character is a right-to-left override: the
+    # fix is right, but the message naming the key must not reorder the terminal.
+    text = "deployments:\n  - name: a\n    entrypoin\u202e: flows/etl.py:etl\n"
+    result = fix_text(text, tmp_path / "prefect.yaml")
+    assert "    entrypoint: flows/etl.py:etl\n" in result.fixed
+    assert [c.what for c in result.changes] == ["'entrypoin\\u202e' -> 'entrypoint'"]
+
+
+def test_cli_refuses_files_it_must_not_read_or_write(cli: Invoke, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(PREFECT2)
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "prefect.yaml").symlink_to(outside)
+    assert_refused(cli("check", root, "--fix", "--write"), "symlink to outside")
+    inside = project_with(PREFECT2, tmp_path / "in", "real.yaml")
+    (inside / "prefect.yaml").symlink_to("real.yaml")
+    assert_refused(cli("check", inside, "--fix", "--write"), "a symlink; not written")
+    fifo = tmp_path / "fifo"
+    fifo.mkdir()
+    os.mkfifo(fifo / "prefect.yaml")
+    assert_refused(cli("check", fifo, "--fix"), "not a regular file")
+    assert outside.read_text() == PREFECT2 and (inside / "real.yaml").read_text() == PREFECT2
+
+
+def test_a_top_level_store_of_anchors_is_not_renamed_into_steps(tmp_path: Path) -> None:
+    # `builds:` is one typo from `build:`, but it holds anchors the deployments use: renamed,
+    # its steps would run on every deploy.
+    text = ("builds: &shell\n  - prefect.deployments.steps.run_shell_script:\n"
+            "      script: make clean\ndeployments:\n  - name: a\n    entrypoint: f.py:f\n"
+            "    build: *shell\n    is_paused: true\n")
+    result = fix_text(text, tmp_path / "prefect.yaml")
+    assert [c.what for c in result.changes] == ["is_paused -> paused"]
+    assert result.fixed.startswith("builds: &shell\n")
+
+
+def test_write_refuses_a_file_changed_since_it_was_read(tmp_path: Path) -> None:
+    root = project_with(PREFECT2, tmp_path)
+    result = fix_text(PREFECT2, root / "prefect.yaml")
+    edited = PREFECT2.replace("nightly", "hourly")  # a colleague's edit, after the read
+    (root / "prefect.yaml").write_text(edited)
+    with pytest.raises(FixRefused, match="changed since it was read"):
+        result.write()
+    assert (root / "prefect.yaml").read_text() == edited
+    assert not list(root.glob("*.tmp"))  # the staged copy is removed
+
+
+def test_cli_says_not_fixed_once(cli: Invoke, tmp_path: Path) -> None:
+    root = project_with("deployments: [\n", tmp_path)
+    said = cli("check", root, "--fix").stderr.splitlines()
+    assert "prefect.yaml: not fixed: YAML syntax error" in said[0]
+    assert said[0].count("not fixed") == 1

@@ -95,7 +95,8 @@ def choose_root(folder: Path, entrypoints: list[str], given: Path | None = None,
         return folder
     score = {root: sum(resolves(root, e) for e in entrypoints) for root in options}
     best = max(score.values())
-    if best == 0 or score[options[-1]] == best:
+    # The yaml's folder is not always last: it comes first when it is also the cwd.
+    if best == 0 or score.get(folder.resolve()) == best:
         return folder
     return next(root for root in options if score[root] == best)
 

@@ -35,6 +35,8 @@ UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min":
          "minute": 60, "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600,
          "hours": 3600, "d": 86400, "day": 86400, "days": 86400, "w": 604800, "week": 604800,
          "weeks": 604800}
+#: `1M`: minutes to some, months to others (pandas, ISO 8601): not guessed.
+MONTH_OR_MINUTE = re.compile(r"(?<![A-Za-z])M(?![A-Za-z])")
 DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*,?\s*")
 #: `key: value  # comment` with the value a plain or quoted scalar.
 SCALAR = (r"^(?P<head>\s*(?:-\s+)?{key}\s*:\s+)"
@@ -66,13 +68,24 @@ class FixResult:
 
     def write(self) -> None:
         """Replace the file atomically, keeping its mode; never through a symlink."""
+        from prefect_scaffold.errors import FixRefused
+
         if self.file.is_symlink():
-            raise OSError(f"{self.file} is a symlink; not written")
-        handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
+            raise FixRefused(self.file, "a symlink; not written (fix the file it points to)")
+        try:
+            handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
+        except OSError as problem:
+            raise FixRefused(self.file, f"cannot be written: {problem.strerror or problem}") \
+                from None
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 stream.write(self.fixed)
-            os.chmod(temporary, self.file.stat().st_mode & 0o7777)
+            status = self.file.stat()
+            os.chmod(temporary, status.st_mode & 0o7777)
+            if os.geteuid() == 0:  # root fixing a colleague's checkout: keep it theirs
+                os.chown(temporary, status.st_uid, status.st_gid)
+            if self.file.read_bytes() != self.original.encode("utf-8"):
+                raise FixRefused(self.file, "changed since it was read; run --fix again")
             os.replace(temporary, self.file)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -171,7 +184,7 @@ def _at(data: Any, path: Path_) -> Any:
 
 
 def _where(path: Path_) -> str:
-    return ".".join(str(p) for p in path)
+    return _printable(".".join(str(p) for p in path))
 
 
 def one_candidate(word: str, choices: Iterable[str], cutoff: float = CUTOFF) -> str | None:
@@ -182,6 +195,8 @@ def one_candidate(word: str, choices: Iterable[str], cutoff: float = CUTOFF) -> 
 
 def seconds(text: str) -> int | float | None:
     """`1h30m`, `90 seconds`, `2 days` -> seconds; None for anything else."""
+    if MONTH_OR_MINUTE.search(text):
+        return None
     total, position = 0.0, 0
     lowered = text.strip().lower()
     while position < len(lowered):
@@ -200,9 +215,9 @@ def fix_text(text: str, file: Path) -> FixResult:
     try:
         doc = load_yaml(text)
     except SourceError as problem:
-        return FixResult(file, text, text, refused=[f"not fixed: {problem}"])
+        return FixResult(file, text, text, refused=[str(problem)])
     if not isinstance(doc.data, dict):
-        return FixResult(file, text, text, refused=["not fixed: not a mapping"])
+        return FixResult(file, text, text, refused=["not a mapping"])
     editor = _Editor(text, doc)
     for fixer in FIXERS:
         fixer(editor)
@@ -214,7 +229,7 @@ def fix_text(text: str, file: Path) -> FixResult:
             again = None
         if again != editor.expected:
             return FixResult(file, text, text, refused=[
-                *editor.refused, "not fixed: the rewritten file would differ from the original "
+                *editor.refused, "the rewritten file would differ from the original "
                 "beyond the fixes (anchors or merge keys sharing a fixed value?); nothing changed"])
     changes = sorted(editor.changes, key=lambda change: change.line)
     return FixResult(file, text, fixed, changes, editor.refused)
@@ -229,7 +244,13 @@ def fix_file(path: Path) -> FixResult:
         from prefect_scaffold.errors import NothingToCheck
 
         raise NothingToCheck(Path(path), "no prefect.yaml to fix")
-    return fix_text(read_text(prefect, folder), prefect)
+    try:
+        text = read_text(prefect, folder)
+    except SourceError as problem:
+        from prefect_scaffold.errors import FixRefused
+
+        raise FixRefused(prefect, str(problem)) from None
+    return fix_text(text, prefect)
 
 
 def _fix_steps(editor: _Editor) -> None:
@@ -237,14 +258,14 @@ def _fix_steps(editor: _Editor) -> None:
         if not step.name:
             continue
         new = prefect2_name(step.name)
-        why = f"Prefect 2 step {step.name} -> {new}"
+        why = f"Prefect 2 step {step.name!r} -> {new!r}"
         if new is None:
             module = step.name.rpartition(".")[0]
             if step_spec(step.name) is not None or not (module in KNOWN_MODULES
                                                         or "." not in step.name):
                 continue
             new = one_candidate(step.name, KNOWN_STEPS)
-            why = f"unknown step {step.name} -> {new}"
+            why = f"unknown step {step.name!r} -> {new!r}"
         if new is None or new not in KNOWN_STEPS:
             editor.refused.append(f"{_where(step.path)}: no single known step for "
                                   f"{step.name!r}; not renamed")
@@ -264,7 +285,7 @@ def _typo_key(editor: _Editor, path: Path_, allowed: Iterable[str]) -> None:
     key = str(path[-1])
     new = one_candidate(key, allowed)
     if new is not None:
-        editor.rename_key(path, new, f"{key} -> {new}")
+        editor.rename_key(path, new, f"{key!r} -> {new!r}")
 
 
 def _model_keys() -> dict[str, set[str]]:
@@ -401,8 +422,12 @@ def _fix_schedule_values(editor: _Editor) -> None:
 def _fix_key_typos(editor: _Editor) -> None:
     keys = _model_keys()
     data = editor.expected
+    anchors = set(editor.doc.aliases.values())
     for key in list(data):
-        if str(key) not in keys["top"] and key != "version":
+        # A top-level key holding anchors is a user's store of definitions, not a typo: as
+        # `build:`/`push:`/`pull:` its steps would start running.
+        if str(key) not in keys["top"] and key != "version" and not any(
+                anchor[:1] == (key,) for anchor in anchors):
             _typo_key(editor, (key,), keys["top"])
     for i, deployment in enumerate(deployments(data)):
         base: Path_ = ("deployments", i)
