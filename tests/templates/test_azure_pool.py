@@ -79,6 +79,24 @@ def test_worker_container_group_is_valid_for_the_azure_sdk(rendered, name):
     assert supplied == required
 
 
+@pytest.mark.parametrize("name", list(COMBINATIONS))
+def test_the_worker_runs_exact_releases_never_a_moving_tag(rendered, name):
+    """The worker image is an exact Prefect release and prefect-azure is pinned: the ones this
+    scaffold is tested with (uv.lock), so a restarted worker is the worker that was tested."""
+    from importlib.metadata import version
+
+    project = rendered / name
+    python = load(project, ".copier-answers.yml")["python_version"]
+    template = load(project, "infra/worker.json")
+    assert template["parameters"]["workerImage"]["defaultValue"] == (
+        f"prefecthq/prefect:{version('prefect')}-python{python}")
+    (group,) = template["resources"]
+    container = group["properties"]["containers"][0]["properties"]
+    assert container["image"] == "[parameters('workerImage')]"
+    environment = {e["name"]: e.get("value") for e in container["environmentVariables"]}
+    assert environment["EXTRA_PIP_PACKAGES"] == f"prefect-azure=={version('prefect-azure')}"
+
+
 def test_the_model_check_finds_what_azure_would_refuse():
     good = {"type": "Microsoft.ContainerInstance/containerGroups", "name": "g", "location": "x",
             "properties": {"osType": "Linux", "containers": [{"name": "c", "properties": {

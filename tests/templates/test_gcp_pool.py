@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -252,6 +253,31 @@ def test_worker_runs_always_on_with_healthcheck(recorded):
     assert deploy[deploy.index("--set-secrets") + 1] == "PREFECT_API_KEY=prefect-api-key:latest"
     assert "PREFECT_API_KEY" not in deploy[deploy.index("--set-env-vars") + 1]
     assert "europe-west4" in deploy and "acme-data-42" in deploy
+
+
+@pytest.mark.parametrize("name", list(COMBINATIONS))
+def test_the_worker_runs_exact_releases_never_a_moving_tag(rendered, recorded, name):
+    """The worker runs an exact Prefect release with prefect-gcp pinned: the ones this scaffold is
+    tested with (uv.lock), so a restarted worker or a rebooted VM runs the worker that was tested."""
+    from importlib.metadata import version
+
+    project = rendered / name
+    extra = "[aiplatform]" if _pool_type(project) == "vertex-ai" else ""
+    package = f"prefect-gcp{extra}=={version('prefect-gcp')}"
+    startup = project / "scripts" / "vm-startup.sh"
+    if startup.exists():
+        (install,) = [shlex.split(line) for line in startup.read_text().splitlines()
+                      if line.startswith("uv tool install")]
+        assert install[install.index("--with") + 1] == package
+        assert install[-1] == f"prefect=={version('prefect')}"
+    else:
+        (deploy,) = [c for c in recorded[name][0] if c[1:3] == ["run", "deploy"]]
+        python = load(project, ".copier-answers.yml")["python_version"]
+        assert deploy[deploy.index("--image") + 1] == (
+            f"docker.io/prefecthq/prefect:{version('prefect')}-python{python}")
+        environment = dict(pair.split("=", 1) for pair in
+                           deploy[deploy.index("--set-env-vars") + 1].split(","))
+        assert environment["EXTRA_PIP_PACKAGES"] == package
 
 
 def test_vm_worker_reads_its_secret_at_boot_and_runs_under_systemd(rendered, recorded):
