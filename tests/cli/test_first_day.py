@@ -208,6 +208,10 @@ def test_pin_refuses_a_spec_update_could_not_use(cli, tmp_path):
                    f"prefect-scaffold=={__version__}", "update")  # not the rendering release
     assert_refused(cli("pin", tmp_path / "p", "--spec", "./dist/x.whl"), "--spec",
                    "git+URL@COMMIT")
+    # A token in the URL would be committed: the error says that, not "must be git+URL@COMMIT".
+    result = cli("pin", tmp_path / "p", "--spec", "git+https://ghp_x@github.com/o/r@0123abc")
+    assert_refused(result, "credentials")
+    assert "ghp_x" not in result.stderr
     # Run from this checkout (a local path), the tool cannot name itself: it says what to pass.
     assert_refused(cli("pin", tmp_path / "p"), "--spec prefect-scaffold==")
     assert (tmp_path / "p" / ".copier-answers.yml").read_bytes() == before

@@ -77,4 +77,6 @@ def test_rendered_readmes_link_to_no_package_page(tmp_path):
     render_template("serve_vm", tmp_path / "p", scaffold_install="prefect-scaffold==0.1.0")
     readme = (tmp_path / "p" / "README.md").read_text()
     assert "pypi.org/project/prefect-scaffold" not in readme
-    assert "(installed with `prefect-scaffold==0.1.0`)" in readme
+    # `pin` rewrites scaffold_install without re-rendering: the README must not depend on it.
+    render_template("serve_vm", tmp_path / "unpinned", scaffold_install="")
+    assert (tmp_path / "unpinned" / "README.md").read_text() == readme

@@ -171,3 +171,15 @@ def test_switch_names_only_ways_out_it_has(cli, served, tmp_path, monkeypatch):
     result = cli("switch", served, "--to", "k8s_pool", "--defaults")
     assert_refused(result, "prefect-scaffold==0.0.1", "prefect-scaffold update")
     assert "--template-source" not in result.stderr
+
+
+def test_switch_after_pin_leaves_an_untouched_readme_without_conflicts(cli, served):
+    """`pin` changes an answer but re-renders nothing: the README must not render that answer,
+    or switch's base (the old render with the pin) disagrees with the user's README."""
+    pinned = cli("pin", served, "--spec", "git+https://github.com/example/prefect-scaffold@0123abc")
+    assert pinned.exit_code == 0, pinned.output
+    commit_all(served, "pin")
+    result = cli("switch", served, "--to", "k8s_pool", "--defaults")
+    assert result.exit_code == 0, result.output
+    assert "conflict" not in result.output
+    assert "<<<<<<<" not in (served / "README.md").read_text()

@@ -188,6 +188,7 @@ and schedules. Written by `prefect-scaffold adopt` from this repository's prefec
 import asyncio
 from pathlib import Path
 
+import pytest
 import yaml
 from prefect.client.orchestration import get_client
 
@@ -201,6 +202,7 @@ def test_serves_every_deployment_of_prefect_yaml():
     assert [d.name for d in deployments()] == [d["name"] for d in DECLARED]
 
 
+@pytest.mark.prefect_server
 def test_deployments_register_with_their_parameters_and_schedules():
     async def read(deployment_id):
         async with get_client() as client:

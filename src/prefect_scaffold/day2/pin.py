@@ -11,6 +11,7 @@ template was rendered with), `git+URL@COMMIT`, or a wheel URL.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from prefect_scaffold.errors import CannotPin, CannotUpdate
@@ -36,6 +37,10 @@ def pin(project: Path, spec: str | None) -> str:
                                f"prefect-scaffold=={recorded.version or 'X.Y.Z'} or "
                                "--spec git+URL@COMMIT")
     spec = spec.strip()
+    # The answers file is committed: CI authenticates with its own secret, not one in the URL.
+    if re.match(r"(git\+)?https?://[^/\s]*@", spec):
+        raise CannotPin(project, f"--spec {spec!r}: holds credentials, which would be committed; "
+                           "give the URL without them (CI authenticates with its own secret)")
     if not (_INSTALLABLE.fullmatch(spec) or _GIT_SPEC.fullmatch(spec)
             or _WHEEL_URL.fullmatch(spec)):
         raise CannotPin(project, f"--spec {spec!r}: must be prefect-scaffold==X.Y.Z, "

@@ -146,6 +146,8 @@ def _newest_allowed(project: Path, recorded: RecordedSource, latest_from: str | 
 def update(project: Path, *, check_only: bool = False, trust: bool = False,
            template_source: Path | None = None, latest_from: str | None = None,
            notify: Callable[[str], None] = lambda _: None) -> UpdateResult:
+    if not project.exists():
+        raise CannotUpdate(project, "no such directory")
     if not project.is_dir():
         raise CannotUpdate(project, "is not a directory; pass the rendered project's folder")
     if not check_only:
