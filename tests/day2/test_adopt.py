@@ -279,3 +279,16 @@ def test_flows_of_one_name_in_two_files_are_each_served(cli, tmp_path):
     assert served.returncode == 0, served.stderr
     assert served.stdout.split("\n")[:2] == ["first flows/flows.py:run_my_flow",
                                              "second flows/other.py:run_my_flow"]
+
+
+def test_names_and_parameters_reach_serve_py_as_prefect_yaml_spells_them(cli, tmp_path):
+    name = 'report 😀 """ \\N{BULLET} {x}'
+    parameters = {"name": "wörld 😀\n\\u0041", "goodbye": True}
+    repository = adopted_with([{"name": name, "entrypoint": "flows/flows.py:hello_world",
+                                "parameters": parameters}], tmp_path, {})
+    result = cli("adopt", repository, "--template", "serve_vm", "--defaults", "--apply")
+    assert result.exit_code == 0, result.output
+    served = run_serve(repository, "import serve\n[d] = serve.deployments()\n"
+                       "print(ascii([d.name, sorted(d.parameters.items())]))")
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.splitlines()[-1] == ascii([name, sorted(parameters.items())])
