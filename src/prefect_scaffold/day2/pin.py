@@ -36,8 +36,8 @@ def pin(project: Path, spec: str | None) -> str:
                                f"prefect-scaffold=={recorded.version or 'X.Y.Z'} or "
                                "--spec git+URL@COMMIT")
     spec = spec.strip()
-    if not (_INSTALLABLE.fullmatch(spec) or _GIT_SPEC.fullmatch(spec)
-            or _WHEEL_URL.fullmatch(spec)):
+    if not spec.isprintable() or not (_INSTALLABLE.fullmatch(spec) or _GIT_SPEC.fullmatch(spec)
+                                      or _WHEEL_URL.fullmatch(spec)):
         raise CannotPin(project, f"--spec {spec!r}: must be prefect-scaffold==X.Y.Z, "
                            "git+URL@COMMIT or an https URL of a prefect_scaffold wheel")
     pinned = spec.partition("==")[2].strip()
