@@ -44,16 +44,34 @@ _NEUTRALISED = {
 }
 
 
-def environment(*, global_config: bool = False) -> dict[str, str]:
-    """The environment variables that harden git (to add to os.environ)."""
-    hardened = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_COUNT": str(len(_NEUTRALISED)),
+def environment(*, global_config: bool = False, repository: Path | None = None,
+                ) -> dict[str, str]:
+    """The environment variables that harden git (to add to os.environ) for commands run in
+    `repository`, whose own filter drivers are switched off too."""
+    neutralised = {**_NEUTRALISED, **_filters_of(repository)}
+    hardened = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_COUNT": str(len(neutralised)),
                 "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "GIT_EDITOR": "true"}
     if not global_config:
         hardened["GIT_CONFIG_GLOBAL"] = os.devnull
-    for index, (key, value) in enumerate(_NEUTRALISED.items()):
+    for index, (key, value) in enumerate(neutralised.items()):
         hardened[f"GIT_CONFIG_KEY_{index}"] = key
         hardened[f"GIT_CONFIG_VALUE_{index}"] = value
     return hardened
+
+
+def _filters_of(repository: Path | None) -> dict[str, str]:
+    """Empty commands for every filter driver `repository`'s config names: a driver has any
+    name (filter.<name>.clean/smudge/process, chosen by .git/info/attributes), so no fixed key
+    covers it, and git runs it on `status`, `add` and `checkout`. Reading config runs nothing."""
+    if repository is None:
+        return {}
+    listed = subprocess.run(["git", "config", "--null", "--name-only", "--get-regexp",
+                             r"^filter\..*\.(clean|smudge|process|required)$"],
+                            cwd=repository, capture_output=True, text=True, check=False,
+                            env={**os.environ, **environment()})
+    drivers = {key.rpartition(".")[0] for key in listed.stdout.split("\0") if key}
+    return {f"{driver}.{part}": "false" if part == "required" else ""
+            for driver in sorted(drivers) for part in ("clean", "smudge", "process", "required")}
 
 
 def run(*args: str, cwd: Path | None = None, identity: bool = False, text: bool = True,
@@ -65,7 +83,8 @@ def run(*args: str, cwd: Path | None = None, identity: bool = False, text: bool 
         name, email = user_identity(cwd) or (LOCAL_NAME, LOCAL_EMAIL)
         who = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
     return subprocess.run(["git", *who, *args], cwd=cwd, capture_output=True, text=text,
-                          check=False, env={**os.environ, **(env or {}), **environment()})
+                          check=False,
+                          env={**os.environ, **(env or {}), **environment(repository=cwd)})
 
 
 def user_identity(cwd: Path | None) -> tuple[str, str] | None:
@@ -84,12 +103,13 @@ def user_identity(cwd: Path | None) -> tuple[str, str] | None:
 
 
 @contextlib.contextmanager
-def hardened_environment() -> Iterator[None]:
+def hardened_environment(repository: Path | None = None) -> Iterator[None]:
     """Harden the git commands copier runs itself (through plumbum, whose `local.env` is a copy
-    of os.environ taken at import, so both are set) for the duration of the block."""
+    of os.environ taken at import, so both are set) for the duration of the block; copier
+    runs some in `repository` (update's project)."""
     from plumbum import local
 
-    hardened = environment()
+    hardened = environment(repository=repository)
     saved = {key: os.environ.get(key) for key in hardened}
     os.environ.update(hardened)
     try:

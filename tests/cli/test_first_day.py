@@ -212,6 +212,9 @@ def test_pin_refuses_a_spec_update_could_not_use(cli, tmp_path):
     result = cli("pin", tmp_path / "p", "--spec", "git+https://ghp_x@github.com/o/r@0123abc")
     assert_refused(result, "credentials")
     assert "ghp_x" not in result.stderr
+    # A control character the runner script would hand uvx (and a terminal would obey).
+    assert_refused(cli("pin", tmp_path / "p", "--spec", "git+https://x.org/y@abc\x1b[2J"),
+                   "--spec", "git+URL@COMMIT")
     # Run from this checkout (a local path), the tool cannot name itself: it says what to pass.
     assert_refused(cli("pin", tmp_path / "p"), "--spec prefect-scaffold==")
     assert (tmp_path / "p" / ".copier-answers.yml").read_bytes() == before

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -231,3 +233,62 @@ def test_a_pool_name_prefect_accepts_is_adopted_as_it_is(cli, tmp_path, template
     answers = yaml.safe_load((repository / ".copier-answers.yml").read_text())
     assert answers["work_pool_name"] == "mover_docker_pool"
     assert "pool-name" not in cli("check", repository).stdout
+
+
+def adopted_with(deployments: list[dict], tmp_path: Path, files: dict[str, str]) -> Path:
+    """The quickstart repository, adopted with `deployments` as its prefect.yaml's."""
+    repository = tmp_path / "quickstart"
+    shutil.copytree(FIXTURES / "quickstart", repository)
+    for name, text in files.items():
+        (repository / name).write_text(text)
+    (repository / "prefect.yaml").write_text(yaml.safe_dump({"deployments": deployments}))
+    git(repository, "init", "-q")
+    commit_all(repository, "hand-written")
+    return repository
+
+
+def run_serve(repository: Path, code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=repository, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(repository)})
+
+
+def test_a_hostile_entrypoint_is_never_code_in_serve_py(cli, tmp_path):
+    marker = tmp_path / "ran"
+    payload = f"[__import__('pathlib').Path({str(marker)!r}).touch()][0]"
+    repository = adopted_with([
+        {"name": "ok", "entrypoint": "flows/flows.py:run_my_flow"},
+        {"name": "hostile", "entrypoint": f"flows/flows.py:run_my_flow\n{payload}"},
+        {"name": "hostile-load", "entrypoint": f"01-x.py:f = 1; {payload}; f"}], tmp_path, {})
+    result = cli("adopt", repository, "--template", "serve_vm", "--defaults", "--apply")
+    assert result.exit_code == 0, result.output
+    imported = run_serve(repository, "import serve")  # what tests/test_serve.py does first
+    assert imported.returncode == 0, imported.stderr
+    assert not marker.exists()
+
+
+def test_flows_of_one_name_in_two_files_are_each_served(cli, tmp_path):
+    other = (FIXTURES / "quickstart" / "flows" / "flows.py").read_text().replace("flow 2", "other")
+    repository = adopted_with([
+        {"name": "first", "entrypoint": "flows/flows.py:run_my_flow"},
+        {"name": "second", "entrypoint": "flows/other.py:run_my_flow"}], tmp_path,
+        {"flows/other.py": other})
+    result = cli("adopt", repository, "--template", "serve_vm", "--defaults", "--apply")
+    assert result.exit_code == 0, result.output
+    served = run_serve(repository, "import serve\n"
+                       "for d in serve.deployments(): print(d.name, d.entrypoint)")
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.split("\n")[:2] == ["first flows/flows.py:run_my_flow",
+                                             "second flows/other.py:run_my_flow"]
+
+
+def test_names_and_parameters_reach_serve_py_as_prefect_yaml_spells_them(cli, tmp_path):
+    name = 'report 😀 """ \\N{BULLET} {x}'
+    parameters = {"name": "wörld 😀\n\\u0041", "goodbye": True}
+    repository = adopted_with([{"name": name, "entrypoint": "flows/flows.py:hello_world",
+                                "parameters": parameters}], tmp_path, {})
+    result = cli("adopt", repository, "--template", "serve_vm", "--defaults", "--apply")
+    assert result.exit_code == 0, result.output
+    served = run_serve(repository, "import serve\n[d] = serve.deployments()\n"
+                       "print(ascii([d.name, sorted(d.parameters.items())]))")
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.splitlines()[-1] == ascii([name, sorted(parameters.items())])

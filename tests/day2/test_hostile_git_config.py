@@ -45,7 +45,10 @@ def hostile_config(tmp_path: Path, ran: Path, who: str) -> str:
             f"[gpg]\n\tprogram = {script}\n"
             f"[credential]\n\thelper = !{script}\n"
             f"[protocol]\n\tallow = always\n"
-            f"[alias]\n\tadd = !{script}\n\tcommit = !{script}\n\tstatus = !{script}\n")
+            f"[alias]\n\tadd = !{script}\n\tcommit = !{script}\n\tstatus = !{script}\n"
+            # A filter driver has any name; make_repository_hostile applies it to every file.
+            f'[filter "{who}"]\n\tclean = {script}\n\tsmudge = {script}\n'
+            f"\tprocess = {script}\n\trequired = true\n")
 
 
 @pytest.fixture
@@ -63,13 +66,15 @@ def hostile_global(tmp_path, monkeypatch, ran) -> None:
 def make_repository_hostile(project: Path, tmp_path: Path, ran: Path) -> None:
     with open(project / ".git" / "config", "a") as config:
         config.write(hostile_config(tmp_path, ran, f"repo-{project.name}"))
+    (project / ".git" / "info").mkdir(exist_ok=True)
+    (project / ".git" / "info" / "attributes").write_text(f"* filter=repo-{project.name}\n")
 
 
 def plain_git(project: Path, *args: str) -> str:
     """git as the test's own tool: no config at all, so the hostile files stay out of it."""
     return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
                           cwd=project, capture_output=True, text=True, check=True,
-                          env={**hardened_git.environment()}).stdout
+                          env=hardened_git.environment(repository=project)).stdout
 
 
 def test_the_hardened_environment_overrides_the_repository(tmp_path, ran, hostile_global):

@@ -11,6 +11,8 @@ with every line of theirs kept.
 from __future__ import annotations
 
 import json
+import keyword
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +47,13 @@ class Deployment:
     def module(self) -> str | None:
         """The import path of the entrypoint's file, or None when it is not importable by name."""
         parts = self.entrypoint.rpartition(":")[0].removesuffix(".py").split("/")
-        return ".".join(parts) if all(p.isidentifier() for p in parts) else None
+        return ".".join(parts) if all(map(_identifier, parts)) else None
+
+
+def _identifier(text: str) -> bool:
+    """Whether `text` may be written into Python source as a name (prefect.yaml is data: any
+    other spelling goes into serve.py only as a string literal)."""
+    return text.isidentifier() and not keyword.iskeyword(text)
 
 
 def deployments(root: Path) -> list[Deployment]:
@@ -80,12 +88,12 @@ def _schedule_kind(schedule: dict[str, Any]) -> str | None:
 
 def _schedule_call(schedule: dict[str, Any]) -> str:
     kind = _schedule_kind(schedule)
-    arguments = [json.dumps(schedule[kind])]
+    arguments = [_python(schedule[kind])]
     if kind == "interval" and isinstance(schedule.get("anchor_date"), str):
-        anchor = json.dumps(schedule["anchor_date"])
+        anchor = _python(schedule["anchor_date"])
         arguments.append(f"anchor_date=datetime.fromisoformat({anchor})")
     if isinstance(schedule.get("timezone"), str):
-        arguments.append(f"timezone={json.dumps(schedule['timezone'])}")
+        arguments.append(f"timezone={_python(schedule['timezone'])}")
     if schedule.get("active") is False:
         arguments.append("active=False")
     return f"{_SCHEDULES[kind]}({', '.join(arguments)})"
@@ -96,11 +104,15 @@ def _python(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, dict):
-        items = (f"{json.dumps(str(k))}: {_python(v)}" for k, v in value.items())
+        items = (f"{_python(str(k))}: {_python(v)}" for k, v in value.items())
         return "{" + ", ".join(items) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_python(v) for v in value) + "]"
-    return json.dumps(value) if isinstance(value, str | int | float) else json.dumps(str(value))
+    if isinstance(value, int | float):
+        return repr(value) if math.isfinite(value) else f'float("{value}")'
+    # JSON's \ud83d\ude00 would be two lone surrogates in Python: non-ASCII in Python's spelling.
+    text = json.dumps(str(value), ensure_ascii=False)
+    return "".join(c if c.isascii() else ascii(c)[1:-1] for c in text)
 
 
 def _argument(name: str, value: str) -> str:
@@ -115,14 +127,19 @@ def serve_script(template_serve: str, found: list[Deployment]) -> str | None:
     tail = re.search(r"^def wait_for_api\(", template_serve, re.MULTILINE)
     if not (docstring and tail and found):
         return None
-    by_module: dict[str, set[str]] = {}
-    loads = []
+    modules_of: dict[str, set[str | None]] = {}
     for deployment in found:
-        if deployment.module:
+        modules_of.setdefault(deployment.function, set()).add(deployment.module)
+    by_module: dict[str, set[str]] = {}
+    flows = []  # each deployment's flow, as serve.py spells it
+    for deployment in found:
+        if (deployment.module and _identifier(deployment.function)
+                and len(modules_of[deployment.function]) == 1):
             by_module.setdefault(deployment.module, set()).add(deployment.function)
-        else:  # a file whose path is no import path (01_load.py, my-flows/x.py)
-            loads.append(f"{deployment.function} = load_flow_from_entrypoint("
-                         f"{json.dumps(deployment.entrypoint)})")
+            flows.append(deployment.function)
+        else:  # no import path (01_load.py, my-flows/x.py), or two flows of one name
+            flows.append(f"load_flow_from_entrypoint({_python(deployment.entrypoint)})")
+    loads = any(flow.startswith("load_flow_from_entrypoint(") for flow in flows)
     kinds = sorted({_SCHEDULES[_schedule_kind(s)] for d in found for s in d.schedules})
     anchored = any("anchor_date" in s for d in found for s in d.schedules)
     prefect = ["from prefect import serve",
@@ -135,14 +152,13 @@ def serve_script(template_serve: str, found: list[Deployment]) -> str | None:
                                                  else []), "", *prefect, ""]
     lines += [f"from {module} import {', '.join(sorted(names))}"
               for module, names in sorted(by_module.items())]
-    if loads:
-        lines += ["", *loads]
     lines += ["", "", "def deployments() -> list[RunnerDeployment]:",
               '    """The deployments this process serves: those of prefect.yaml."""',
               "    return ["]
-    for deployment in found:
-        lines.append(f"        {deployment.function}.to_deployment(")
-        lines.append(_argument("name", json.dumps(deployment.name)))
+    for deployment, flow in zip(found, flows, strict=True):
+        call = f"        {flow}.to_deployment("
+        lines.append(call if len(call) < _LINE else f"{call}  # noqa: E501")
+        lines.append(_argument("name", _python(deployment.name)))
         if deployment.schedules:
             calls = ", ".join(_schedule_call(s) for s in deployment.schedules)
             lines.append(_argument("schedules", f"[{calls}]"))

@@ -41,8 +41,8 @@ def pin(project: Path, spec: str | None) -> str:
     if re.match(r"(git\+)?https?://[^/\s]*@", spec):
         raise CannotPin(project, f"--spec {spec!r}: holds credentials, which would be committed; "
                            "give the URL without them (CI authenticates with its own secret)")
-    if not (_INSTALLABLE.fullmatch(spec) or _GIT_SPEC.fullmatch(spec)
-            or _WHEEL_URL.fullmatch(spec)):
+    if not spec.isprintable() or not (_INSTALLABLE.fullmatch(spec) or _GIT_SPEC.fullmatch(spec)
+                                      or _WHEEL_URL.fullmatch(spec)):
         raise CannotPin(project, f"--spec {spec!r}: must be prefect-scaffold==X.Y.Z, "
                            "git+URL@COMMIT or an https URL of a prefect_scaffold wheel")
     pinned = spec.partition("==")[2].strip()

@@ -258,7 +258,7 @@ def _copier_update(project: Path, vcs_ref: str, *, trust: bool) -> None:
     from plumbum import ProcessExecutionError
 
     try:
-        with hardened_git.hardened_environment():
+        with hardened_git.hardened_environment(project):
             run_update(str(project), vcs_ref=vcs_ref, defaults=True, overwrite=True, quiet=True,
                        unsafe=trust, conflict="inline", skip_answered=True)
     except UnsafeTemplateError:
