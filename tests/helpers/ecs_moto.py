@@ -110,8 +110,11 @@ def submit_with_ecs_worker(moto: str, api_url: str, deployment_id: Any, pool: st
 
     from botocore.awsrequest import AWSResponse
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
-    from prefect_aws.credentials import AwsCredentials
+    from prefect_aws.credentials import AwsCredentials, _get_client_cached
 
+    # prefect-aws caches its boto clients by credentials, not by endpoint: a client made in an
+    # earlier test module points at that module's (stopped) moto server and lacks our hooks.
+    _get_client_cached.cache_clear()
     for key, value in {"AWS_ENDPOINT_URL": moto, "AWS_DEFAULT_REGION": REGION,
                        "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
                        "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
