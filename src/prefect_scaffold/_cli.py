@@ -575,4 +575,13 @@ def status_command(
 def main() -> None:
     global _WHOLE_PROCESS
     _WHOLE_PROCESS = True
-    app()
+    from .writing.staging import written
+
+    try:
+        app()
+    finally:
+        if written():
+            # Interpreter shutdown puts the default handlers back before the process ends: a
+            # signal in that window would kill a command that finished. Ignored, it cannot.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)

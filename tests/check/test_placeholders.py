@@ -17,7 +17,8 @@ def test_defaults_warn_about_every_placeholder_they_left(tmp_path):
     zeros = "'00000000-0000-0000-0000-000000000000'"
     assert _placeholders(project) == [
         ("helm/values.yaml", zeros), ("prefect.yaml", "'ghcr.io/your-org'"),
-        ("scripts/install-worker.sh", zeros)]  # its your-org line is a comment
+        ("scripts/install-worker.sh", zeros),  # its your-org line is a comment
+        ("scripts/uninstall-worker.sh", zeros)]
     assert all(f.severity == "warning" for f in check(project).findings
                if f.rule == "placeholder")
 

@@ -120,18 +120,25 @@ def test_a_signal_at_any_instant_leaves_the_project_as_it_was_or_finished(
         shutil.copytree(original, copy / original.name, symlinks=True)
         project = copy / original.name
         before = state(project)
-        delay = rng.uniform(0, duration)
+        # Every other trial aims at the end, where the command has written and Python shuts
+        # down (it puts the default handlers back then: a signal there once killed finished
+        # commands, 14 of 30 late signals for adopt).
+        delay = rng.uniform(0, duration) if trial % 2 else rng.uniform(0.8, 1.1) * duration
         result = run([str(project) if a == str(original) else a for a in arguments], delay,
                      signum)
-        starting = result.returncode == -signum  # Python's own startup, before our handlers
+        # Python's own startup, before our handlers exist: killed by the signal, or (Ctrl-C
+        # while `site` imports) Python's fatal "init_import_site" error, which aborts.
+        starting = result.returncode == -signum or (
+            result.returncode == -signal.SIGABRT
+            and result.stderr.startswith("Fatal Python error: init_"))
         assert "Traceback" not in result.stderr or (
             starting and result.stderr.rstrip().endswith("KeyboardInterrupt")), result.stderr
         if result.returncode in (0, 1):
             finished += 1
         else:
-            # Stopped by us (128 + signal), or killed by it while Python was still starting,
-            # before any handler could be installed (and before anything was written).
-            assert result.returncode in (128 + signum, -signum), (delay, result.stderr)
+            # Stopped by us (128 + signal), or while Python was still starting (before
+            # anything was written). Never killed once written: the command finishes.
+            assert result.returncode == 128 + signum or starting, (delay, result.stderr)
             assert state(project) == before, (delay, result.stderr)
             stopped += 1
         shutil.rmtree(copy)
