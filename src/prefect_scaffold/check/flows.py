@@ -14,7 +14,7 @@ from typing import Any
 
 from .files import is_inside
 from .prefect_yaml import deployments, schedules
-from .report import Finding, did_you_mean
+from .report import Finding, Severity, did_you_mean
 from .source import Document, SourceError, is_template_string, read_text
 
 
@@ -53,6 +53,10 @@ class EntrypointNotChecked(EntrypointError):
     """The entrypoint may well be valid but its code is not here (an installed package)."""
 
 
+class EntrypointElsewhere(EntrypointNotChecked):
+    """An absolute path: valid only on a machine (or in an image) that has the file there."""
+
+
 def parse_python(source: Path, root: Path) -> ast.Module:
     """A project Python file's syntax tree; SourceError says why there is none."""
     text = read_text(source, root)
@@ -88,6 +92,11 @@ def resolve_entrypoint(root: Path, entrypoint: str) -> FlowSignature:
     if ".py:" in entrypoint:
         file_part, _, object_path = entrypoint.rpartition(":")
         source = root / file_part
+        if Path(file_part).is_absolute() and not source.is_file():
+            raise EntrypointElsewhere(
+                f"entrypoint {entrypoint!r} is an absolute path: `prefect deploy` loads the flow "
+                f"from the machine it runs on, so it works only where {file_part} exists (inside "
+                "an image, say); a path relative to the deploy root works everywhere")
         if not is_inside(source, root):
             raise EntrypointNotChecked(f"entrypoint {entrypoint!r}: {file_part} is outside the "
                                        "project; not checked")
@@ -163,6 +172,12 @@ def _bound_names(body: list[ast.stmt]) -> set[str]:
     return names
 
 
+def _severity(problem: EntrypointError) -> Severity:
+    if isinstance(problem, EntrypointElsewhere):
+        return "warning"
+    return "info" if isinstance(problem, EntrypointNotChecked) else "error"
+
+
 def check_flows(doc: Document, file: str, root: Path) -> list[Finding]:
     findings: list[Finding] = []
     resolved: dict[str, FlowSignature | EntrypointError] = {}  # many deployments, one flow
@@ -184,8 +199,7 @@ def check_flows(doc: Document, file: str, root: Path) -> list[Finding]:
         if isinstance(flow, EntrypointError):
             problem = flow
             findings.append(Finding(file, doc.line(("deployments", i, "entrypoint")),
-                                    "entrypoint", "info" if isinstance(
-                                        problem, EntrypointNotChecked) else "error",
+                                    "entrypoint", _severity(problem),
                                     str(problem)))
             continue
         given: list[tuple[tuple[str | int, ...], Any]] = [

@@ -48,12 +48,13 @@ def check_models(doc: Document, file: str) -> list[Finding]:
     def unknown(mapping: Any, path: tuple[str | int, ...], allowed: set[str], what: str) -> None:
         if not isinstance(mapping, dict):
             return
-        for key in mapping:
+        for key, value in mapping.items():
             if str(key) not in allowed:
+                lost = _setting_lost(str(key), value, path, allowed)
                 findings.append(Finding(
-                    file, doc.line((*path, key)), "unknown-key", "error",
+                    file, doc.line((*path, key)), "unknown-key", "error" if lost else "warning",
                     f"unknown key {key!r} in {what}; Prefect ignores it"
-                    f"{did_you_mean(str(key), allowed)}"))
+                    f"{did_you_mean(str(key), allowed)}{'' if lost else _NOTHING_LOST}"))
 
     top = dict(data)
     if "version" in top:  # `prefect init` of Prefect 2.10 wrote it; harmless, ignored
@@ -85,6 +86,12 @@ def check_models(doc: Document, file: str) -> list[Finding]:
                     _field_names(ConcurrencyLimitSpec), f"{label} concurrency_limit")
             findings += _concurrency_options(doc, file, i, label, deployment["concurrency_limit"])
         pool = deployment.get("work_pool")
+        if "work_pool" not in deployment and deployment.get("name"):
+            findings.append(Finding(file, doc.line(("deployments", i)), "work-pool", "warning",
+                                    f"{label} names no work pool: `prefect deploy --all "
+                                    "--no-prompt` stops with \"A work pool is required\" unless "
+                                    "PREFECT_DEFAULT_WORK_POOL_NAME is set (`--pool` applies only "
+                                    "when deploying it alone)"))
         if "work_pool" in deployment and (not isinstance(pool, dict) or not pool.get("name")):
             # `prefect init` writes a nameless stub whose name, pool and entrypoint come from
             # `prefect deploy` flags: only a named deployment must say its pool.
@@ -105,6 +112,40 @@ def check_models(doc: Document, file: str) -> list[Finding]:
                         "rejects the whole prefect.yaml over it (`prefect deploy` skips every "
                         "deployment in the file)"))
     return findings + _duplicate_names(doc, file)
+
+
+#: Prefect 2 deployment keys Prefect 3 drops -> the value that changes nothing when dropped
+#: (Prefect 3's own default): `is_schedule_active: true` is what an active schedule does anyway.
+PREFECT2_DEFAULTS: dict[str, Any] = {"is_schedule_active": True, "is_paused": False,
+                                     "work_queue_name": "default"}
+_NOTHING_LOST = " (a warning: dropping it changes nothing the run relies on)"
+
+
+def _setting_lost(key: str, value: Any, path: tuple[str | int, ...], allowed: set[str]) -> bool:
+    """Whether Prefect dropping the unknown `key` loses a setting the run relies on (an error),
+    rather than an inert note (a warning): the models ignore extra keys (`extra="ignore"`), so
+    the deployment runs as if the key were absent.
+
+    Lost: a typo of a key Prefect reads; job variables written beside the work pool
+    (`job_variables`, Prefect 2's `infra_overrides`, or any worker type's variable such as `env`
+    or `image`); a Prefect 2 key whose value differs from what Prefect 3 does without it (a
+    paused schedule, a work queue other than `default`). Not lost: empty values, top-level
+    notes (`project:`, `description:`) and keys no Prefect version reads (`flow_path:`)."""
+    import difflib
+
+    from .pool_inference import worker_templates
+
+    if value is None or value in ({}, [], ""):
+        return False
+    if difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.8):
+        return True
+    if not path:
+        return False
+    if key in PREFECT2_DEFAULTS:
+        return value != PREFECT2_DEFAULTS[key]
+    if key in ("job_variables", "infra_overrides"):
+        return True
+    return any(key in variables.get("properties", {}) for variables in worker_templates().values())
 
 
 def _concurrency_options(doc: Document, file: str, index: int, label: str,
