@@ -21,9 +21,17 @@ in the real repository; default: the yaml's folder). Per file the survey
    steps (`import_object` of each step, every prefect-* integration being installed here) and
    the upsert of two deployments with one flow and name;
 4. classifies every `check` error as agreed (Prefect breaks on that kind of thing in that
-   file) or false, and lists Prefect breaks no `check` error speaks of (misses).
+   file, see AGREES) or false, and lists Prefect breaks no `check` error speaks of (misses; those
+   `check` reports as a warning are counted apart).
 
-It prints one row per file and the totals. A measurement, not a test: the exit code is 0.
+Unknown keys are the one judgement that is not Prefect's alone: Prefect's models drop every one
+(`extra="ignore"`), so an unknown-key error is agreed only when that key's value is a setting the
+run would have used (see _judge_dropped), a rule `check` applies too; the table shows each
+dropped key so the rule can be argued with.
+
+It prints one row per file and the totals (`--json` writes the rows). A measurement, not a test:
+the exit code is 0. Reproduce the numbers with
+`PREFECT_SCAFFOLD_SHARED=/work/shared uv run python scripts/check_corpus_survey.py CORPUS`.
 """
 
 from __future__ import annotations
