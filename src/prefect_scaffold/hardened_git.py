@@ -2,7 +2,10 @@
 file from a template, an answers file or a repository can turn into a command.
 
 git reads commands out of its configuration: `core.fsmonitor` on `git add`/`status`, hooks on
-`commit`, `gpg.program` when signing, a pager, an editor, a credential helper, `core.sshCommand`.
+`commit`, `gpg.program` when signing, a pager, an editor, a credential helper, `core.askPass`,
+`core.sshCommand`. Diff and merge drivers (`diff.*.command`, `textconv`, `merge.*.driver`) run
+only for porcelain diffs and merges, which neither we nor copier run (copier uses diff-tree,
+apply and merge-file): tests/day2/test_hostile_git_config.py configures them to prove it.
 The system and global files are skipped (a shared machine's or a CI image's), and the keys that
 name a command are overridden through GIT_CONFIG_COUNT, which beats every config file, the
 repository's own `.git/config` included. Aliases never shadow git's built-in commands, and those
@@ -36,6 +39,7 @@ _NEUTRALISED = {
     "core.sshCommand": "ssh",
     "core.gitProxy": "none",
     "credential.helper": "",  # an empty value clears the list of helpers
+    "core.askPass": "",  # asked for a password, git runs no program (GIT_ASKPASS below too)
     "commit.gpgSign": "false",
     "tag.gpgSign": "false",
     "safe.bareRepository": "explicit",  # a bare repository hidden in a tree is not entered
@@ -50,7 +54,8 @@ def environment(*, global_config: bool = False, repository: Path | None = None,
     `repository`, whose own filter drivers are switched off too."""
     neutralised = {**_NEUTRALISED, **_filters_of(repository)}
     hardened = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_COUNT": str(len(neutralised)),
-                "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "GIT_EDITOR": "true"}
+                "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "GIT_EDITOR": "true",
+                "GIT_ASKPASS": ""}
     if not global_config:
         hardened["GIT_CONFIG_GLOBAL"] = os.devnull
     for index, (key, value) in enumerate(neutralised.items()):

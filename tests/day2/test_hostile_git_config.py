@@ -45,6 +45,10 @@ def hostile_config(tmp_path: Path, ran: Path, who: str) -> str:
             f"[gpg]\n\tprogram = {script}\n"
             f"[credential]\n\thelper = !{script}\n"
             f"[protocol]\n\tallow = always\n"
+            f"[diff]\n\texternal = {script}\n"
+            # Drivers of any name too, chosen like the filter below.
+            f'[diff "{who}"]\n\tcommand = {script}\n\ttextconv = {script}\n'
+            f'[merge "{who}"]\n\tdriver = {script}\n'
             f"[alias]\n\tadd = !{script}\n\tcommit = !{script}\n\tstatus = !{script}\n"
             # A filter driver has any name; make_repository_hostile applies it to every file.
             f'[filter "{who}"]\n\tclean = {script}\n\tsmudge = {script}\n'
@@ -67,7 +71,8 @@ def make_repository_hostile(project: Path, tmp_path: Path, ran: Path) -> None:
     with open(project / ".git" / "config", "a") as config:
         config.write(hostile_config(tmp_path, ran, f"repo-{project.name}"))
     (project / ".git" / "info").mkdir(exist_ok=True)
-    (project / ".git" / "info" / "attributes").write_text(f"* filter=repo-{project.name}\n")
+    (project / ".git" / "info" / "attributes").write_text(
+        f"* filter=repo-{project.name} diff=repo-{project.name} merge=repo-{project.name}\n")
 
 
 def plain_git(project: Path, *args: str) -> str:
@@ -90,6 +95,36 @@ def test_the_hardened_environment_overrides_the_repository(tmp_path, ran, hostil
         assert result.returncode == 0, result.stderr
     assert not ran.exists()
     assert hardened_git.run("ls-remote", "ext::sh -c true", cwd=repo).returncode != 0
+
+
+def test_a_password_prompt_runs_no_program(tmp_path, ran, hostile_global, monkeypatch):
+    """A remote that asks for credentials (401) gets none: no askPass, no credential helper."""
+    import http.server
+    import threading
+
+    class AskForPassword(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="team templates"')
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert hardened_git.run("init", "-q", cwd=repo).returncode == 0
+    make_repository_hostile(repo, tmp_path, ran)
+    monkeypatch.setenv("SSH_ASKPASS", str(tmp_path / "pwn-global"))
+    server = http.server.HTTPServer(("127.0.0.1", 0), AskForPassword)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/team/templates.git"
+        result = hardened_git.run("ls-remote", url, cwd=repo)
+    finally:
+        server.shutdown()
+    assert result.returncode != 0
+    assert not ran.exists(), ran.read_text()
 
 
 def test_new_commits_with_the_users_identity_and_runs_nothing(cli, tmp_path, ran,

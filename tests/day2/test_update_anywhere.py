@@ -16,7 +16,7 @@ import yaml
 from prefect_scaffold.catalog import registry
 from prefect_scaffold.catalog.cache import content_tag
 from tests.day2.test_update import commit_all, git
-from tests.helpers.cli import assert_refused, assert_refused_after_notice
+from tests.helpers.cli import assert_refused
 from tests.helpers.projects import project_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,8 +201,9 @@ def test_a_recorded_install_that_would_run_code_is_refused(cli, rendered_on_a, t
     commit_all(project, "tampered")
     Machine(tmp_path / "home-b", monkeypatch).use()
     next_release(tmp_path, monkeypatch)
-    assert_refused_after_notice(cli("update", project, "--trust"),
-                                "cannot reconstruct template serve_vm", spec)
+    # Not an install form it can fetch without running code: refused before any notice.
+    assert_refused(cli("update", project, "--trust"), "cannot reconstruct template serve_vm",
+                   spec)
 
 
 def test_a_commit_no_release_matches_is_one_line(cli, rendered_on_a, tmp_path, monkeypatch):

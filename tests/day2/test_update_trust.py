@@ -90,6 +90,24 @@ def test_other_install_urls_are_refused_before_any_fetch(cli, rendered_on_a, tmp
     assert not (machine_b.cache / "releases").exists()
 
 
+@pytest.mark.parametrize("spec", [
+    "git+https://evil.example/$(touch pwned)/r.git@0123abc",
+    "git+https://evil.example/r.git@`touch pwned`",
+    "https://evil.example/w;touch pwned/prefect_scaffold-0.1.0-py3-none-any.whl",
+])
+def test_install_specs_with_shell_characters_are_refused_even_with_trust(
+        cli, rendered_on_a, tmp_path, monkeypatch, spec):
+    """scripts/prefect-scaffold.sh and people read the spec too: no shell character passes."""
+    project, _ = rendered_on_a
+    record_install(project, spec)
+    machine_b = Machine(tmp_path / "home-b", monkeypatch)
+    machine_b.use()
+    next_release(tmp_path, monkeypatch)
+    # Refused before anything is announced or fetched.
+    assert_refused(cli("update", project, "--trust"), "is not a prefect-scaffold release")
+    assert not (machine_b.cache / "releases").exists()
+
+
 def test_a_release_whose_templates_link_out_of_it_is_refused(cli, rendered_on_a, tmp_path,
                                                             monkeypatch):
     project, _ = rendered_on_a

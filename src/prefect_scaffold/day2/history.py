@@ -40,8 +40,14 @@ from prefect_scaffold.writing.answers_file import RecordedSource
 #: What an answers file's `scaffold_install` may ask `update` to fetch: an exact release from the
 #: configured index, a wheel URL, or a git commit (cloned and read, never built).
 _INSTALLABLE = re.compile(r"prefect-scaffold\s*==\s*[0-9][0-9A-Za-z.]*")
-_WHEEL_URL = re.compile(r"https://[^\s#?]+/prefect_scaffold-[^/\s#?]+\.whl")
-_GIT_SPEC = re.compile(r"git\+(?P<url>[^@\s]+(?:@[^@\s/:]+:[^@\s]+)?)@(?P<ref>[^@#\s]+)"
+_NOT_INSTALLABLE = ("is not a prefect-scaffold release this can install without running its code "
+                    "(prefect-scaffold==X.Y.Z, git+URL@COMMIT or a wheel URL, no shell characters)")
+#: No shell character anywhere (those copier.yml refuses for `scaffold_install`): the spec is
+#: also read by the rendered scripts/prefect-scaffold.sh and pasted by people.
+_SHELL = r"\s\"'`$\\;|&<>"
+_WHEEL_URL = re.compile(rf"https://[^#?{_SHELL}]+/prefect_scaffold-[^/#?{_SHELL}]+\.whl")
+_GIT_SPEC = re.compile(rf"git\+(?P<url>[^@{_SHELL}]+(?:@[^@/:{_SHELL}]+:[^@{_SHELL}]+)?)"
+                       r"@(?P<ref>[A-Za-z0-9._/+-]+)"
                        r"(?:#subdirectory=(?P<subdirectory>[A-Za-z0-9._/-]+))?")
 
 
@@ -79,6 +85,7 @@ def old_template(project: Path, recorded: RecordedSource, template_source: Path 
                                              or place != _place(running_install_spec())):
         if not trust:
             raise UntrustedSource(f"update {project}", "scaffold_install", spec)
+        _fetch_plan(spec, _cannot(project, name, tag, spec, remedy))  # refused before the notice
         notify(f"fetching template {name} {tag} from {redact_url(spec)} (--trust)")
     return _from_release(project, name, tag, spec, remedy)
 
@@ -161,12 +168,16 @@ def newest_allowed(project: Path, name: str, spec: str) -> str:
         return tag
 
 
-def _from_release(project: Path, name: str, tag: str, spec: str, remedy: str) -> Path:
-    """Install (or clone) the recorded release into the cache, then take its template."""
-    def cannot(why: str) -> CannotUpdate:
-        return CannotUpdate(project, f"cannot reconstruct template {name} {tag}: {spec!r} {why}; "
-                            f"{remedy}")
+def _cannot(project: Path, name: str, tag: str, spec: str,
+            remedy: str) -> Callable[[str], CannotUpdate]:
+    return lambda why: CannotUpdate(project, f"cannot reconstruct template {name} {tag}: "
+                                    f"{spec!r} {why}; {remedy}")
 
+
+def _fetch_plan(spec: str, cannot: Callable[[str], CannotUpdate],
+                ) -> tuple[list[str], Path, list[list[str]]]:
+    """How `spec` is fetched without running its code: the command, where its templates land,
+    the checkout steps after it. Anything else raises `cannot(why)`."""
     if git := _GIT_SPEC.fullmatch(spec):
         try:
             validate_location(git["url"], "scaffold_install")
@@ -175,14 +186,18 @@ def _from_release(project: Path, name: str, tag: str, spec: str, remedy: str) ->
                 raise InvalidSource("scaffold_install", spec, "a subdirectory inside the clone")
         except InvalidSource as problem:
             raise cannot(f"is not allowed ({problem})") from None
-        command = ["git", "clone", "--quiet", "--no-checkout", "--", git["url"], "t"]
         templates = Path(git["subdirectory"] or ".") / "templates"
-        checkout = [["git", "-C", "t", "checkout", "--quiet", git["ref"], "--", str(templates)]]
-    elif _INSTALLABLE.fullmatch(spec) or _WHEEL_URL.fullmatch(spec):
-        command, templates, checkout = _wheel_install(spec, "t"), _WHEEL_TEMPLATES, []
-    else:
-        raise cannot("is not a prefect-scaffold release this can install without running its "
-                     "code (prefect-scaffold==X.Y.Z, git+URL@COMMIT or a wheel URL)")
+        return (["git", "clone", "--quiet", "--no-checkout", "--", git["url"], "t"], templates,
+                [["git", "-C", "t", "checkout", "--quiet", git["ref"], "--", str(templates)]])
+    if _INSTALLABLE.fullmatch(spec) or _WHEEL_URL.fullmatch(spec):
+        return _wheel_install(spec, "t"), _WHEEL_TEMPLATES, []
+    raise cannot(_NOT_INSTALLABLE)
+
+
+def _from_release(project: Path, name: str, tag: str, spec: str, remedy: str) -> Path:
+    """Install (or clone) the recorded release into the cache, then take its template."""
+    cannot = _cannot(project, name, tag, spec, remedy)
+    command, templates, checkout = _fetch_plan(spec, cannot)
     if shutil.which(command[0]) is None:
         raise cannot(f"needs {command[0]}, which is not on PATH")
     digest = hashlib.sha256(spec.encode()).hexdigest()[:16]
