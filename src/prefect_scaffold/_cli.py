@@ -307,7 +307,8 @@ def check_command(
         "--fix", help="Show safe mechanical fixes of prefect.yaml as a diff (Prefect 2 names, "
         "legacy schedule, interval units, one-candidate typos).")] = False,
     write: Annotated[bool, typer.Option(
-        "--write", help="With --fix: write the fixes into the file.")] = False,
+        "--write", help="With --fix: write the fixes into the file, in place (hard links and "
+        "owner kept; through a symlink only to a file in the project).")] = False,
 ) -> None:
     """Validate a Prefect project offline: prefect.yaml, flows, job variables, Helm values, ECS."""
     from .check import check

@@ -211,14 +211,11 @@ def test_cli_refuses_files_it_must_not_read_or_write(cli: Invoke, tmp_path: Path
     root.mkdir()
     (root / "prefect.yaml").symlink_to(outside)
     assert_refused(cli("check", root, "--fix", "--write"), "symlink to outside")
-    inside = project_with(PREFECT2, tmp_path / "in", "real.yaml")
-    (inside / "prefect.yaml").symlink_to("real.yaml")
-    assert_refused(cli("check", inside, "--fix", "--write"), "a symlink; not written")
     fifo = tmp_path / "fifo"
     fifo.mkdir()
     os.mkfifo(fifo / "prefect.yaml")
     assert_refused(cli("check", fifo, "--fix"), "not a regular file")
-    assert outside.read_text() == PREFECT2 and (inside / "real.yaml").read_text() == PREFECT2
+    assert outside.read_text() == PREFECT2
 
 
 def test_a_top_level_store_of_anchors_is_not_renamed_into_steps(tmp_path: Path) -> None:
@@ -248,3 +245,48 @@ def test_cli_says_not_fixed_once(cli: Invoke, tmp_path: Path) -> None:
     said = cli("check", root, "--fix").stderr.splitlines()
     assert "prefect.yaml: not fixed: YAML syntax error" in said[0]
     assert said[0].count("not fixed") == 1
+
+
+def test_fix_refuses_a_file_that_is_not_a_prefect_yaml(cli: Invoke, tmp_path: Path) -> None:
+    # `check values.yaml` checks the folder; `--fix values.yaml` must not fix its prefect.yaml.
+    root = project_with(PREFECT2, tmp_path)
+    (root / "values.yaml").write_text("worker:\n  config:\n    workPool: k8s\n")
+    for flags in (["--fix"], ["--fix", "--write"]):
+        assert_refused(cli("check", root / "values.yaml", *flags), "values.yaml",
+                       "--fix handles prefect.yaml-like deployment files only")
+        assert_refused(cli("check", root / "absent.yaml", *flags), "absent.yaml: no such file")
+    assert (root / "prefect.yaml").read_text() == PREFECT2
+    assert (root / "values.yaml").read_text() == "worker:\n  config:\n    workPool: k8s\n"
+    (root / "deploy.yaml").write_text(PREFECT2)  # any name, declaring deployments:
+    assert cli("check", root / "deploy.yaml", "--fix").exit_code == 0
+
+
+def test_write_updates_the_file_in_place(cli: Invoke, tmp_path: Path) -> None:
+    # Hard links (a file shared by two checkouts, a single-file bind mount) see the fix.
+    root = project_with(PREFECT2, tmp_path)
+    (root / "prefect.yaml").chmod(0o640)
+    os.link(root / "prefect.yaml", tmp_path / "linked.yaml")
+    inode = (root / "prefect.yaml").stat().st_ino
+    assert cli("check", root, "--fix", "--write").exit_code == 0
+    fixed = (root / "prefect.yaml").read_text()
+    assert fixed != PREFECT2 and (tmp_path / "linked.yaml").read_text() == fixed
+    status = (root / "prefect.yaml").stat()
+    assert status.st_ino == inode and status.st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in root.glob("prefect*")) == ["prefect.yaml"]
+
+
+def test_write_goes_through_a_symlink_only_inside_the_project(cli: Invoke,
+                                                             tmp_path: Path) -> None:
+    root = project_with(PREFECT2, tmp_path, "real.yaml")
+    (root / "prefect.yaml").symlink_to("real.yaml")
+    assert cli("check", root, "--fix", "--write").exit_code == 0
+    assert (root / "prefect.yaml").is_symlink()
+    assert "paused: false" in (root / "real.yaml").read_text()
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(PREFECT2)
+    result = fix_text(PREFECT2, root / "other.yaml")  # replaced by a symlink after the read
+    (root / "other.yaml").symlink_to(outside)
+    result.project = root
+    with pytest.raises(FixRefused, match="symlink to outside the project"):
+        result.write()
+    assert outside.read_text() == PREFECT2
