@@ -251,9 +251,12 @@ def test_fix_refuses_a_file_that_is_not_a_prefect_yaml(cli: Invoke, tmp_path: Pa
     # `check values.yaml` checks the folder; `--fix values.yaml` must not fix its prefect.yaml.
     root = project_with(PREFECT2, tmp_path)
     (root / "values.yaml").write_text("worker:\n  config:\n    workPool: k8s\n")
+    # Helm values named prefect-*: `pull:` or `name:` there must not be renamed as typos.
+    (root / "prefect-worker-values.yaml").write_text("worker:\n  config:\n    workPool: k8s\n")
     for flags in (["--fix"], ["--fix", "--write"]):
-        assert_refused(cli("check", root / "values.yaml", *flags), "values.yaml",
-                       "--fix handles prefect.yaml-like deployment files only")
+        for name in ("values.yaml", "prefect-worker-values.yaml"):
+            assert_refused(cli("check", root / name, *flags), name,
+                           "--fix handles prefect.yaml-like deployment files only")
         assert_refused(cli("check", root / "absent.yaml", *flags), "absent.yaml: no such file")
     assert (root / "prefect.yaml").read_text() == PREFECT2
     assert (root / "values.yaml").read_text() == "worker:\n  config:\n    workPool: k8s\n"

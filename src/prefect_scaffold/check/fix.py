@@ -272,19 +272,22 @@ def fix_text(text: str, file: Path) -> FixResult:
 
 
 def fix_file(path: Path) -> FixResult:
-    """The fixes of the prefect.yaml at `path`: a folder's prefect.yaml/.yml, or a YAML file
-    named prefect* or declaring `deployments:` (FixRefused for any other file)."""
+    """The fixes of the prefect.yaml at `path`: a folder's prefect.yaml/.yml, or a file named so
+    or declaring `deployments:` (FixRefused for any other file)."""
     from prefect_scaffold.errors import FixRefused
 
-    from .deploy_root import prefect_file
+    from .deploy_root import DEPLOYMENTS_KEY, PREFECT_FILES, prefect_file, text
 
     path = Path(path)
     folder, prefect = prefect_file(path)
-    if not path.is_dir() and prefect != path:  # not the folder's prefect.yaml in its place
+    # A named file must be a prefect.yaml by name or by content: `check` also reads other
+    # prefect* files, but fixing `prefect-worker-values.yaml` (Helm values) would rename its keys.
+    if not path.is_dir() and (prefect != path or not (
+            path.name in PREFECT_FILES or DEPLOYMENTS_KEY.search(text(path, folder)))):
         if not path.exists() and not path.is_symlink():
             raise FixRefused(path, "no such file")
-        raise FixRefused(path, "--fix handles prefect.yaml-like deployment files only (a "
-                         "prefect*.yaml, or a YAML file with a `deployments:` list)")
+        raise FixRefused(path, "--fix handles prefect.yaml-like deployment files only "
+                         "(prefect.yaml, prefect.yml, or a YAML file with a `deployments:` list)")
     if prefect is None:
         from prefect_scaffold.errors import NothingToCheck
 
