@@ -3,9 +3,12 @@ Prefect's own loader, idempotent, refusing what it cannot do safely."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
+import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -293,3 +296,43 @@ def test_write_goes_through_a_symlink_only_inside_the_project(cli: Invoke,
     with pytest.raises(FixRefused, match="symlink to outside the project"):
         result.write()
     assert outside.read_text() == PREFECT2
+
+
+def _halfway(monkeypatch: pytest.MonkeyPatch, then: Callable[[], None]) -> None:
+    """The first write of the fixed text stops halfway (really written), then `then` runs."""
+    real, calls = os.pwrite, []
+
+    def pwrite(handle: int, data: bytes, offset: int) -> int:
+        calls.append(offset)
+        if len(calls) > 1:
+            return real(handle, data, offset)
+        written = real(handle, data[:len(data) // 2], offset)
+        then()
+        return written
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+
+
+def test_a_write_failing_halfway_puts_the_file_back(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project_with(PREFECT2, tmp_path)
+    result = fix_text(PREFECT2, root / "prefect.yaml")
+
+    def fail() -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    _halfway(monkeypatch, fail)
+    with pytest.raises(FixRefused, match="cannot be written: Input/output error"):
+        result.write()
+    assert (root / "prefect.yaml").read_text() == PREFECT2
+
+
+def test_ctrl_c_halfway_through_a_write_waits_for_it(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # A real SIGINT, delivered mid-write: it is held until the file is whole, then raised.
+    root = project_with(PREFECT2, tmp_path)
+    result = fix_text(PREFECT2, root / "prefect.yaml")
+    _halfway(monkeypatch, lambda: signal.raise_signal(signal.SIGINT))
+    with pytest.raises(KeyboardInterrupt):
+        result.write()
+    assert (root / "prefect.yaml").read_text() == result.fixed != PREFECT2
