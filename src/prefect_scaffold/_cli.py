@@ -73,6 +73,8 @@ def _interrupt(signum: int, frame: Any) -> None:
 #: Set by `main()`: this process exits when the command returns, so a command that wrote keeps
 #: ignoring Ctrl-C until then (in-process callers such as tests get their handlers back).
 _WHOLE_PROCESS = False
+#: Allocations between young-generation collections in `check` (Python's default is 700).
+GC_YOUNG_THRESHOLD = 100_000
 
 
 def _run(command: Any) -> None:
@@ -314,6 +316,9 @@ def check_command(
     from .check import check
     from .errors import EXIT_FINDINGS, CheckCrashed, InvalidAnswer
 
+    if _WHOLE_PROCESS:
+        _fewer_collections()
+
     def body() -> None:
         if write and not fix:
             raise InvalidAnswer("--write", True, "only with --fix (it writes what --fix shows)",
@@ -337,6 +342,16 @@ def check_command(
             raise typer.Exit(EXIT_FINDINGS)
 
     _run(body)
+
+
+def _fewer_collections() -> None:
+    """Let the garbage collector run less often in this short process: importing Prefect's
+    models makes ~110,000 tracked objects that live to the end, and the ~300 collections the
+    default threshold triggers cost ~3-4% of a cold `check` (mypy raises its threshold for the
+    same reason). Memory stays bounded: collections still run, every 100,000 allocations."""
+    import gc
+
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _fix(path: Path, write: bool) -> None:
