@@ -293,10 +293,10 @@ def fix_file(path: Path) -> FixResult:
 
         raise NothingToCheck(path, "no prefect.yaml to fix")
     try:
-        text = read_text(prefect, folder)
+        content = read_text(prefect, folder)
     except SourceError as problem:
         raise FixRefused(prefect, str(problem)) from None
-    result = fix_text(text, prefect)
+    result = fix_text(content, prefect)
     result.project = folder
     return result
 
