@@ -73,6 +73,8 @@ def _interrupt(signum: int, frame: Any) -> None:
 #: Set by `main()`: this process exits when the command returns, so a command that wrote keeps
 #: ignoring Ctrl-C until then (in-process callers such as tests get their handlers back).
 _WHOLE_PROCESS = False
+#: Allocations between young-generation collections in `check` (Python's default is 700).
+GC_YOUNG_THRESHOLD = 100_000
 
 
 def _run(command: Any) -> None:
@@ -307,11 +309,15 @@ def check_command(
         "--fix", help="Show safe mechanical fixes of prefect.yaml as a diff (Prefect 2 names, "
         "legacy schedule, interval units, one-candidate typos).")] = False,
     write: Annotated[bool, typer.Option(
-        "--write", help="With --fix: write the fixes into the file.")] = False,
+        "--write", help="With --fix: write the fixes into the file, in place (hard links and "
+        "owner kept; through a symlink only to a file in the project).")] = False,
 ) -> None:
     """Validate a Prefect project offline: prefect.yaml, flows, job variables, Helm values, ECS."""
     from .check import check
     from .errors import EXIT_FINDINGS, CheckCrashed, InvalidAnswer
+
+    if _WHOLE_PROCESS:
+        _fewer_collections()
 
     def body() -> None:
         if write and not fix:
@@ -336,6 +342,16 @@ def check_command(
             raise typer.Exit(EXIT_FINDINGS)
 
     _run(body)
+
+
+def _fewer_collections() -> None:
+    """Let the garbage collector run less often in this short process: importing Prefect's
+    models makes ~110,000 tracked objects that live to the end, and the ~300 collections the
+    default threshold triggers cost ~3-4% of a cold `check` (mypy raises its threshold for the
+    same reason). Memory stays bounded: collections still run, every 100,000 allocations."""
+    import gc
+
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _fix(path: Path, write: bool) -> None:

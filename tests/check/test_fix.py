@@ -3,9 +3,12 @@ Prefect's own loader, idempotent, refusing what it cannot do safely."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
+import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -211,14 +214,11 @@ def test_cli_refuses_files_it_must_not_read_or_write(cli: Invoke, tmp_path: Path
     root.mkdir()
     (root / "prefect.yaml").symlink_to(outside)
     assert_refused(cli("check", root, "--fix", "--write"), "symlink to outside")
-    inside = project_with(PREFECT2, tmp_path / "in", "real.yaml")
-    (inside / "prefect.yaml").symlink_to("real.yaml")
-    assert_refused(cli("check", inside, "--fix", "--write"), "a symlink; not written")
     fifo = tmp_path / "fifo"
     fifo.mkdir()
     os.mkfifo(fifo / "prefect.yaml")
     assert_refused(cli("check", fifo, "--fix"), "not a regular file")
-    assert outside.read_text() == PREFECT2 and (inside / "real.yaml").read_text() == PREFECT2
+    assert outside.read_text() == PREFECT2
 
 
 def test_a_top_level_store_of_anchors_is_not_renamed_into_steps(tmp_path: Path) -> None:
@@ -248,3 +248,91 @@ def test_cli_says_not_fixed_once(cli: Invoke, tmp_path: Path) -> None:
     said = cli("check", root, "--fix").stderr.splitlines()
     assert "prefect.yaml: not fixed: YAML syntax error" in said[0]
     assert said[0].count("not fixed") == 1
+
+
+def test_fix_refuses_a_file_that_is_not_a_prefect_yaml(cli: Invoke, tmp_path: Path) -> None:
+    # `check values.yaml` checks the folder; `--fix values.yaml` must not fix its prefect.yaml.
+    root = project_with(PREFECT2, tmp_path)
+    (root / "values.yaml").write_text("worker:\n  config:\n    workPool: k8s\n")
+    # Helm values named prefect-*: `pull:` or `name:` there must not be renamed as typos.
+    (root / "prefect-worker-values.yaml").write_text("worker:\n  config:\n    workPool: k8s\n")
+    for flags in (["--fix"], ["--fix", "--write"]):
+        for name in ("values.yaml", "prefect-worker-values.yaml"):
+            assert_refused(cli("check", root / name, *flags), name,
+                           "--fix handles prefect.yaml-like deployment files only")
+        assert_refused(cli("check", root / "absent.yaml", *flags), "absent.yaml: no such file")
+    assert (root / "prefect.yaml").read_text() == PREFECT2
+    assert (root / "values.yaml").read_text() == "worker:\n  config:\n    workPool: k8s\n"
+    (root / "deploy.yaml").write_text(PREFECT2)  # any name, declaring deployments:
+    assert cli("check", root / "deploy.yaml", "--fix").exit_code == 0
+
+
+def test_write_updates_the_file_in_place(cli: Invoke, tmp_path: Path) -> None:
+    # Hard links (a file shared by two checkouts, a single-file bind mount) see the fix.
+    root = project_with(PREFECT2, tmp_path)
+    (root / "prefect.yaml").chmod(0o640)
+    os.link(root / "prefect.yaml", tmp_path / "linked.yaml")
+    inode = (root / "prefect.yaml").stat().st_ino
+    assert cli("check", root, "--fix", "--write").exit_code == 0
+    fixed = (root / "prefect.yaml").read_text()
+    assert fixed != PREFECT2 and (tmp_path / "linked.yaml").read_text() == fixed
+    status = (root / "prefect.yaml").stat()
+    assert status.st_ino == inode and status.st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in root.glob("prefect*")) == ["prefect.yaml"]
+
+
+def test_write_goes_through_a_symlink_only_inside_the_project(cli: Invoke,
+                                                             tmp_path: Path) -> None:
+    root = project_with(PREFECT2, tmp_path, "real.yaml")
+    (root / "prefect.yaml").symlink_to("real.yaml")
+    assert cli("check", root, "--fix", "--write").exit_code == 0
+    assert (root / "prefect.yaml").is_symlink()
+    assert "paused: false" in (root / "real.yaml").read_text()
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(PREFECT2)
+    result = fix_text(PREFECT2, root / "other.yaml")  # replaced by a symlink after the read
+    (root / "other.yaml").symlink_to(outside)
+    result.project = root
+    with pytest.raises(FixRefused, match="symlink to outside the project"):
+        result.write()
+    assert outside.read_text() == PREFECT2
+
+
+def _halfway(monkeypatch: pytest.MonkeyPatch, then: Callable[[], None]) -> None:
+    """The first write of the fixed text stops halfway (really written), then `then` runs."""
+    real, calls = os.pwrite, []
+
+    def pwrite(handle: int, data: bytes, offset: int) -> int:
+        calls.append(offset)
+        if len(calls) > 1:
+            return real(handle, data, offset)
+        written = real(handle, data[:len(data) // 2], offset)
+        then()
+        return written
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+
+
+def test_a_write_failing_halfway_puts_the_file_back(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project_with(PREFECT2, tmp_path)
+    result = fix_text(PREFECT2, root / "prefect.yaml")
+
+    def fail() -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    _halfway(monkeypatch, fail)
+    with pytest.raises(FixRefused, match="cannot be written: Input/output error"):
+        result.write()
+    assert (root / "prefect.yaml").read_text() == PREFECT2
+
+
+def test_ctrl_c_halfway_through_a_write_waits_for_it(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # A real SIGINT, delivered mid-write: it is held until the file is whole, then raised.
+    root = project_with(PREFECT2, tmp_path)
+    result = fix_text(PREFECT2, root / "prefect.yaml")
+    _halfway(monkeypatch, lambda: signal.raise_signal(signal.SIGINT))
+    with pytest.raises(KeyboardInterrupt):
+        result.write()
+    assert (root / "prefect.yaml").read_text() == result.fixed != PREFECT2

@@ -97,3 +97,16 @@ def test_variable_missing_from_project_template(project: Project) -> None:
                    **{"k8s__base-job-template.json": template})
     finding = only(check(root), "job-variables")
     assert "'cpu_request'" in finding.message and "k8s/base-job-template.json" in finding.message
+
+
+def test_a_lone_custom_variable_does_not_make_a_type_guess(project: Project) -> None:
+    # `my_flag` is in no worker type's template: the pool's template is customised, so the
+    # name `k8s` must not turn it into a typo of the kubernetes default template.
+    job_variables = PREFECT_YAML.index("      job_variables:\n")
+    root = project(PREFECT_YAML[:job_variables] + "      job_variables:\n        my_flag: true\n")
+    report = check(root)
+    assert not [f for f in report.findings if f.rule == "pool-type"]
+    warning = next(f for f in report.findings
+                   if f.rule == "job-variables" and f.severity == "warning")
+    assert "'my_flag' is not a job variable of any work pool type" in warning.message
+    assert "kubernetes" not in warning.message and report.errors == 0

@@ -13,16 +13,19 @@ second run finds nothing to do.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
+import errno
 import os
 import re
-import tempfile
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .files import is_inside
 from .prefect_yaml import deployments
 from .source import Document, SourceError, load_yaml, read_text
 from .steps import KNOWN_MODULES, KNOWN_STEPS, all_steps, prefect2_name, step_spec
@@ -58,6 +61,7 @@ class FixResult:
     fixed: str
     changes: list[Change] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    project: Path | None = None  #: the folder a symlinked file must stay in
 
     def diff(self) -> str:
         """A unified diff, control characters escaped (file content is untrusted)."""
@@ -67,29 +71,61 @@ class FixResult:
         return "".join(_printable(line) for line in lines)
 
     def write(self) -> None:
-        """Replace the file atomically, keeping its mode; never through a symlink."""
+        """Update the file in place, as editors and formatters do: hard links, bind mounts, owner,
+        mode and ACLs keep seeing the same file. A symlink is written through only to a file in
+        the project (`project`, else the file's folder). The content must still be what was read;
+        the space is reserved first and Ctrl-C held off, so the file is never left half written."""
         from prefect_scaffold.errors import FixRefused
+        from prefect_scaffold.writing.staging import signals_deferred
 
-        if self.file.is_symlink():
-            raise FixRefused(self.file, "a symlink; not written (fix the file it points to)")
+        if not is_inside(self.file, self.project or self.file.parent):
+            raise FixRefused(self.file, "a symlink to outside the project; not written")
+        fixed, original = self.fixed.encode("utf-8"), self.original.encode("utf-8")
         try:
-            handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
+            handle = os.open(self.file.resolve(), os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError as problem:
             raise FixRefused(self.file, f"cannot be written: {problem.strerror or problem}") \
                 from None
         try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(self.fixed)
-            status = self.file.stat()
-            os.chmod(temporary, status.st_mode & 0o7777)
-            if os.geteuid() == 0:  # root fixing a colleague's checkout: keep it theirs
-                os.chown(temporary, status.st_uid, status.st_gid)
-            if self.file.read_bytes() != self.original.encode("utf-8"):
+            if not stat.S_ISREG(os.fstat(handle).st_mode):
+                raise FixRefused(self.file, "not a regular file")
+            if _read_all(handle) != original:
                 raise FixRefused(self.file, "changed since it was read; run --fix again")
-            os.replace(temporary, self.file)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+            with signals_deferred():
+                try:
+                    _reserve(handle, len(fixed))  # a full disk fails here, before a byte changes
+                    _write_all(handle, fixed)
+                except OSError as problem:
+                    with contextlib.suppress(OSError):  # put back what a partial write changed
+                        _write_all(handle, original)
+                    raise FixRefused(self.file, "cannot be written: "
+                                     f"{problem.strerror or problem}") from None
+        finally:
+            os.close(handle)
+
+
+def _reserve(handle: int, size: int) -> None:
+    try:
+        os.posix_fallocate(handle, 0, size)
+    except OSError as problem:
+        if problem.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+            raise  # some file systems cannot reserve: the write itself then tells
+
+
+def _read_all(handle: int) -> bytes:
+    chunks, offset = [], 0
+    while chunk := os.pread(handle, 1 << 20, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    written = 0
+    while written < len(data):
+        written += os.pwrite(handle, data[written:], written)
+    os.ftruncate(handle, len(data))
+    os.fsync(handle)
 
 
 def _printable(text: str) -> str:
@@ -236,21 +272,33 @@ def fix_text(text: str, file: Path) -> FixResult:
 
 
 def fix_file(path: Path) -> FixResult:
-    """The fixes of the prefect.yaml at `path` (a folder's prefect.yaml/.yml, or the file)."""
-    from .deploy_root import prefect_file
+    """The fixes of the prefect.yaml at `path`: a folder's prefect.yaml/.yml, or a file named so
+    or declaring `deployments:` (FixRefused for any other file)."""
+    from prefect_scaffold.errors import FixRefused
 
-    folder, prefect = prefect_file(Path(path))
+    from .deploy_root import DEPLOYMENTS_KEY, PREFECT_FILES, prefect_file, text
+
+    path = Path(path)
+    folder, prefect = prefect_file(path)
+    # A named file must be a prefect.yaml by name or by content: `check` also reads other
+    # prefect* files, but fixing `prefect-worker-values.yaml` (Helm values) would rename its keys.
+    if not path.is_dir() and (prefect != path or not (
+            path.name in PREFECT_FILES or DEPLOYMENTS_KEY.search(text(path, folder)))):
+        if not path.exists() and not path.is_symlink():
+            raise FixRefused(path, "no such file")
+        raise FixRefused(path, "--fix handles prefect.yaml-like deployment files only "
+                         "(prefect.yaml, prefect.yml, or a YAML file with a `deployments:` list)")
     if prefect is None:
         from prefect_scaffold.errors import NothingToCheck
 
-        raise NothingToCheck(Path(path), "no prefect.yaml to fix")
+        raise NothingToCheck(path, "no prefect.yaml to fix")
     try:
-        text = read_text(prefect, folder)
+        content = read_text(prefect, folder)
     except SourceError as problem:
-        from prefect_scaffold.errors import FixRefused
-
         raise FixRefused(prefect, str(problem)) from None
-    return fix_text(text, prefect)
+    result = fix_text(content, prefect)
+    result.project = folder
+    return result
 
 
 def _fix_steps(editor: _Editor) -> None:

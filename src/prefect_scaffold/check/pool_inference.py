@@ -2,8 +2,9 @@
 
 Hints, strongest first: job variable keys that only one worker type has (`namespace` ->
 kubernetes, `task_definition_arn` -> ecs), then the pool's name (`prod-k8s`, `ecs-pool`) when the
-keys do not contradict it. Types inferred here are hints, not facts (the pool's real template may
-be customised), so job_variables checked against them yield warnings, never errors.
+keys do not contradict it; no guess when every key is one no worker type has. Types inferred here
+are hints, not facts (the pool's real template may be customised), so job_variables checked
+against them yield warnings, never errors.
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ def infer_type(name: str, job_variables: Any) -> tuple[str, str] | None:
         return kind, f"job variable {telling[0]!r}, which only {kind} pools have"
     if unique:
         return None  # keys of several types: a custom template, or a mix-up; do not guess
+    if keys and not any(owners.values()):
+        # Only keys no worker type has (`my_flag`): the pool's template is customised, so the
+        # name's type would only call them typos of a template the pool does not use.
+        return None
     possible = set(variables)
     for types in owners.values():
         if types:

@@ -11,6 +11,7 @@ import inspect
 import re
 import typing
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from .prefect_yaml import ACTION_SECTIONS, deployments
@@ -100,9 +101,13 @@ TABLE_VERSIONS = {"prefect": "3.9.", "prefect-docker": "0.7."}
 
 
 def _table_is_current(name: str) -> bool:
+    return _table_describes(name.split(".", 1)[0].replace("_", "-"))
+
+
+@cache  # once per distribution: each metadata lookup scans every installed package (~5 ms)
+def _table_describes(distribution: str) -> bool:
     from importlib import metadata
 
-    distribution = name.split(".", 1)[0].replace("_", "-")
     try:
         return metadata.version(distribution).startswith(TABLE_VERSIONS.get(distribution, "-"))
     except metadata.PackageNotFoundError:
