@@ -81,16 +81,23 @@ def yaml_line(root: Path, text: str, file: str = "prefect.yaml") -> int:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The realworld corpus's detection figures (tests/check/test_realworld.py)."""
-    from tests.check.test_realworld import DETECTION, FALSE_FINDINGS
-
-    if DETECTION or FALSE_FINDINGS:
-        caught = sum(c for c, _ in DETECTION.values())
-        seeded = sum(t for _, t in DETECTION.values())
+    """The realworld corpus's detection figures (tests/check/test_realworld.py), from the reports'
+    recorded properties, so they add up under pytest-xdist too."""
+    false_findings, detection = [], []
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") != "call":
+                continue
+            properties = dict(getattr(report, "user_properties", ()))
+            if "false_findings" in properties:
+                false_findings.append(properties["false_findings"])
+            if "seeded_caught" in properties:
+                detection.append(properties["seeded_caught"])
+    if false_findings or detection:
         terminalreporter.write_line(
-            f"check realworld corpus: {len(FALSE_FINDINGS)} files, "
-            f"{sum(FALSE_FINDINGS.values())} unexpected findings; seeded mistakes caught "
-            f"{caught}/{seeded} in {len(DETECTION)} files")
+            f"check realworld corpus: {len(false_findings)} files, {sum(false_findings)} "
+            f"unexpected findings; seeded mistakes caught {sum(c for c, _ in detection)}/"
+            f"{sum(t for _, t in detection)} in {len(detection)} files")
 
 
 __all__ = ["FLOW", "PREFECT_YAML", "Project", "check", "only", "yaml_line"]

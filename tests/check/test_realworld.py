@@ -53,10 +53,6 @@ def run(path: Path, tmp_path: Path) -> list[Expected]:
                    if f.severity != "info"), key=str)
 
 
-#: fixture -> (seeded mistakes caught, seeded), and realworld fixture -> false findings; printed
-#: at the end of the run by tests/check/conftest.py.
-DETECTION: dict[str, tuple[int, int]] = {}
-FALSE_FINDINGS: dict[str, int] = {}
 REALWORLD = sorted(HERE.glob("*.yaml"))
 SEEDED = sorted((HERE / "seeded").glob("*.yaml"))
 
@@ -71,18 +67,20 @@ def test_the_corpus_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize("path", REALWORLD, ids=[p.stem for p in REALWORLD])
-def test_realworld_findings_are_exactly_the_expected_ones(path: Path, tmp_path: Path) -> None:
+def test_realworld_findings_are_exactly_the_expected_ones(path: Path, tmp_path: Path,
+                                                         record_property) -> None:
     found = run(path, tmp_path)
     expected = expectations(path, "expect")
-    FALSE_FINDINGS[path.name] = len([f for f in found if f not in expected])
+    # Summed at the end of the run by tests/check/conftest.py (from every worker's reports).
+    record_property("false_findings", len([f for f in found if f not in expected]))
     assert found == sorted(expected, key=str)
 
 
 @pytest.mark.parametrize("path", SEEDED, ids=[p.stem for p in SEEDED])
-def test_seeded_mistakes_are_caught(path: Path, tmp_path: Path) -> None:
+def test_seeded_mistakes_are_caught(path: Path, tmp_path: Path, record_property) -> None:
     found = run(path, tmp_path)
     seeded = expectations(path, "seeded")
-    DETECTION[path.name] = (len(seeded & set(found)), len(seeded))
+    record_property("seeded_caught", [len(seeded & set(found)), len(seeded)])
     assert sorted(seeded - set(found), key=str) == [], "seeded mistakes missed"
     assert len(found) == len(set(found)), "a mistake reported more than once"
     assert [f for f in found if f.severity == "error" and f not in seeded] == [], \
