@@ -81,15 +81,19 @@ def _filters_of(repository: Path | None) -> dict[str, str]:
 
 def run(*args: str, cwd: Path | None = None, identity: bool = False, text: bool = True,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
-    """`git ARGS` in `cwd`, hardened; with `identity`, committing as the user (or as
-    prefect-scaffold when git has no identity configured)."""
+    """`git ARGS` in `cwd` (or in the folder of a leading `-C DIR`), hardened; with `identity`,
+    committing as the user (or as prefect-scaffold when git has no identity configured)."""
+    repository = cwd
+    if args[:1] == ("-C",):  # git works in that folder: its filter drivers are the ones to stop
+        repository = (cwd or Path.cwd()) / args[1]
     who: list[str] = []
     if identity:
         name, email = user_identity(cwd) or (LOCAL_NAME, LOCAL_EMAIL)
         who = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
     return subprocess.run(["git", *who, *args], cwd=cwd, capture_output=True, text=text,
                           check=False,
-                          env={**os.environ, **(env or {}), **environment(repository=cwd)})
+                          env={**os.environ, **(env or {}),
+                               **environment(repository=repository)})
 
 
 def user_identity(cwd: Path | None) -> tuple[str, str] | None:

@@ -217,3 +217,21 @@ def test_no_commit_of_the_tool_runs_the_repositorys_hooks(cli, tmp_path, ran, ho
     assert result.exit_code in (0, 1), result.output
     assert "Switch from serve_vm" in plain_git(project, "log", "-1", "--format=%s")
     assert not ran.exists()
+
+
+def test_reading_a_legacy_template_repository_runs_nothing(tmp_path, ran, hostile_global):
+    """`update` reads a project's old template out of the repository its answers file names
+    (`_src_path`, a PR can change it) with `git -C REPO archive`, which runs smudge filters:
+    that repository's own filter drivers are switched off like those of a `cwd`."""
+    from prefect_scaffold.day2.history import _from_legacy_repository
+
+    repo = tmp_path / "prefect-scaffold-templates" / "serve_vm"
+    repo.mkdir(parents=True)
+    plain_git(repo, "init", "-q")
+    (repo / "copier.yml").write_text("x: 1\n")
+    plain_git(repo, "add", "-A")
+    plain_git(repo, "commit", "-q", "-m", "x")
+    plain_git(repo, "tag", "v1")
+    make_repository_hostile(repo, tmp_path, ran)
+    assert _from_legacy_repository(repo, "serve_vm", "v1") is None  # not the content of v1
+    assert not ran.exists()
