@@ -235,3 +235,33 @@ def test_reading_a_legacy_template_repository_runs_nothing(tmp_path, ran, hostil
     make_repository_hostile(repo, tmp_path, ran)
     assert _from_legacy_repository(repo, "serve_vm", "v1") is None  # not the content of v1
     assert not ran.exists()
+
+
+def test_a_submodules_filters_run_nothing_either(tmp_path, ran, hostile_global):
+    """`git status` (status, switch, update's dirty check) recurses into each checked-out
+    submodule, a git of its own that runs the filter drivers of the submodule's config (an
+    extracted tarball can carry one), and `submodule.recurse` makes switch check them out."""
+    source = tmp_path / "source"
+    source.mkdir()
+    plain_git(source, "init", "-q")
+    (source / "f").write_text("x\n")
+    plain_git(source, "add", "-A")
+    plain_git(source, "commit", "-q", "-m", "x")
+    project = tmp_path / "p"
+    (project / "deploy").mkdir(parents=True)
+    plain_git(project, "init", "-q")
+    plain_git(project, "-c", "protocol.file.allow=always", "submodule", "add", "-q",
+              str(source), "sub")
+    plain_git(project, "commit", "-q", "-m", "sub")
+    module = Path(plain_git(project / "sub", "rev-parse", "--absolute-git-dir").strip())
+    with open(module / "config", "a") as config:
+        config.write(hostile_config(tmp_path, ran, "module"))
+    (module / "info").mkdir(exist_ok=True)
+    (module / "info" / "attributes").write_text("* filter=module\n")
+    with open(project / ".git" / "config", "a") as config:
+        config.write("[submodule]\n\trecurse = true\n")
+    for step in (["status", "--porcelain"], ["switch", "-q", "-c", "other"]):
+        (project / "sub" / "f").touch()  # stat-dirty: git reads it again, through its filter
+        for cwd in (project, project / "deploy"):
+            assert hardened_git.run(*step, cwd=cwd).returncode in (0, 128)
+    assert not ran.exists()
