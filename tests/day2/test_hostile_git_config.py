@@ -265,3 +265,29 @@ def test_a_submodules_filters_run_nothing_either(tmp_path, ran, hostile_global):
         for cwd in (project, project / "deploy"):
             assert hardened_git.run(*step, cwd=cwd).returncode in (0, 128)
     assert not ran.exists()
+
+
+def test_listing_a_templates_versions_ignores_the_repository_run_in(tmp_path, monkeypatch):
+    """`update` run from inside a project lists a team template's tags with `git ls-remote`,
+    which reads the config of the repository around the working directory: its
+    `url.<base>.insteadOf` (and URL-scoped `http.<url>.cookieFile` with `saveCookies`, which
+    writes any file, and which no override of `http.cookieFile` beats) must not apply."""
+    from prefect_scaffold.day2.update import _newest_tag
+    from prefect_scaffold.errors import CannotUpdate
+
+    bait = tmp_path / "bait"
+    bait.mkdir()
+    plain_git(bait, "init", "-q")
+    plain_git(bait, "commit", "-q", "--allow-empty", "-m", "x")
+    plain_git(bait, "tag", "9.9.9")
+    project = tmp_path / "p"
+    project.mkdir()
+    plain_git(project, "init", "-q")
+    url = "https://127.0.0.1:9/team/template"  # nothing listens: refused at once
+    with open(project / ".git" / "config", "a") as config:
+        config.write(f'[url "{bait.as_uri()}"]\n\tinsteadOf = {url}\n'
+                     f'[http "https://127.0.0.1:9/"]\n\tcookieFile = {tmp_path / "cookies"}\n'
+                     "\tsaveCookies = true\n")
+    monkeypatch.chdir(project)
+    with pytest.raises(CannotUpdate, match="cannot list the versions"):
+        _newest_tag(project, url)
