@@ -43,6 +43,7 @@ _NEUTRALISED = {
     "commit.gpgSign": "false",
     "tag.gpgSign": "false",
     "safe.bareRepository": "explicit",  # a bare repository hidden in a tree is not entered
+    "submodule.recurse": "false",  # no checkout, switch or grep goes into submodules
     "protocol.allow": "never",
     **{f"protocol.{name}.allow": "always" for name in PROTOCOLS},
 }
@@ -64,32 +65,54 @@ def environment(*, global_config: bool = False, repository: Path | None = None,
     return hardened
 
 
-def _filters_of(repository: Path | None) -> dict[str, str]:
-    """Empty commands for every filter driver `repository`'s config names: a driver has any
-    name (filter.<name>.clean/smudge/process, chosen by .git/info/attributes), so no fixed key
-    covers it, and git runs it on `status`, `add` and `checkout`. Reading config runs nothing."""
+def _filters_of(repository: Path | None, depth: int = 0) -> dict[str, str]:
+    """Empty commands for every filter driver `repository`'s config names, or the config of a
+    submodule checked out in it: a driver has any name (filter.<name>.clean/smudge/process,
+    chosen by .git/info/attributes), so no fixed key covers it, and git runs it on `status`,
+    `add` and `checkout`, in each submodule too (`status` runs a git there, which gets these
+    keys but reads the submodule's own config). Reading config and the index runs nothing."""
     if repository is None:
         return {}
+    hardened = {**os.environ, **environment()}
     listed = subprocess.run(["git", "config", "--null", "--name-only", "--get-regexp",
                              r"^filter\..*\.(clean|smudge|process|required)$"],
                             cwd=repository, capture_output=True, text=True, check=False,
-                            env={**os.environ, **environment()})
+                            env=hardened)
     drivers = {key.rpartition(".")[0] for key in listed.stdout.split("\0") if key}
-    return {f"{driver}.{part}": "false" if part == "required" else ""
-            for driver in sorted(drivers) for part in ("clean", "smudge", "process", "required")}
+    neutralised = {f"{driver}.{part}": "false" if part == "required" else ""
+                   for driver in sorted(drivers) for part in ("clean", "smudge", "process",
+                                                              "required")}
+    if depth < _SUBMODULE_DEPTH:
+        # Paths relative to `repository`, from the top of its work tree (`:/`).
+        index = subprocess.run(["git", "ls-files", "--stage", "-z", "--", ":/"],
+                               cwd=repository, capture_output=True, text=True, check=False,
+                               env=hardened)
+        for entry in index.stdout.split("\0"):
+            mode, _, path = entry.partition("\t")
+            if mode.startswith("160000 ") and (repository / path / ".git").exists():
+                neutralised.update(_filters_of(repository / path, depth + 1))
+    return neutralised
+
+
+#: How deep submodules of submodules are searched for filter drivers.
+_SUBMODULE_DEPTH = 8
 
 
 def run(*args: str, cwd: Path | None = None, identity: bool = False, text: bool = True,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
-    """`git ARGS` in `cwd`, hardened; with `identity`, committing as the user (or as
-    prefect-scaffold when git has no identity configured)."""
+    """`git ARGS` in `cwd` (or in the folder of a leading `-C DIR`), hardened; with `identity`,
+    committing as the user (or as prefect-scaffold when git has no identity configured)."""
+    repository = cwd
+    if args[:1] == ("-C",):  # git works in that folder: its filter drivers are the ones to stop
+        repository = (cwd or Path.cwd()) / args[1]
     who: list[str] = []
     if identity:
         name, email = user_identity(cwd) or (LOCAL_NAME, LOCAL_EMAIL)
         who = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
     return subprocess.run(["git", *who, *args], cwd=cwd, capture_output=True, text=text,
                           check=False,
-                          env={**os.environ, **(env or {}), **environment(repository=cwd)})
+                          env={**os.environ, **(env or {}),
+                               **environment(repository=repository)})
 
 
 def user_identity(cwd: Path | None) -> tuple[str, str] | None:

@@ -4,6 +4,7 @@ Prefect's own loader, idempotent, refusing what it cannot do safely."""
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import re
 import shutil
@@ -336,3 +337,46 @@ def test_ctrl_c_halfway_through_a_write_waits_for_it(tmp_path: Path,
     with pytest.raises(KeyboardInterrupt):
         result.write()
     assert (root / "prefect.yaml").read_text() == result.fixed != PREFECT2
+
+
+def test_write_refuses_a_symlink_swapped_in_after_the_containment_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Someone who can write the project replaces prefect.yaml with a symlink out (to a file of
+    # the same text) between the check that the file is inside the project and its opening.
+    fix = importlib.import_module("prefect_scaffold.check.fix")
+
+    root = project_with(PREFECT2, tmp_path)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(PREFECT2)
+    result = fix.fix_file(root)
+    real = fix.is_inside
+
+    def is_inside_then_swap(path: Path, folder: Path) -> bool:
+        inside = real(path, folder)
+        (root / "prefect.yaml").unlink()
+        (root / "prefect.yaml").symlink_to(outside)
+        return inside
+
+    monkeypatch.setattr(fix, "is_inside", is_inside_then_swap)
+    with pytest.raises(FixRefused):
+        result.write()
+    assert outside.read_text() == PREFECT2
+
+
+def test_write_refuses_a_file_grown_since_it_was_read_without_reading_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file swapped for a huge (here sparse) one is refused by its size, not read into memory.
+    root = project_with(PREFECT2, tmp_path)
+    result = fix_text(PREFECT2, root / "prefect.yaml")
+    os.truncate(root / "prefect.yaml", 64 << 20)
+    real, read = os.pread, []
+
+    def pread(handle: int, size: int, offset: int) -> bytes:
+        chunk = real(handle, size, offset)
+        read.append(len(chunk))
+        return chunk
+
+    monkeypatch.setattr(os, "pread", pread)
+    with pytest.raises(FixRefused, match="changed since it was read"):
+        result.write()
+    assert sum(read) <= len(PREFECT2.encode()) + 1

@@ -217,3 +217,77 @@ def test_no_commit_of_the_tool_runs_the_repositorys_hooks(cli, tmp_path, ran, ho
     assert result.exit_code in (0, 1), result.output
     assert "Switch from serve_vm" in plain_git(project, "log", "-1", "--format=%s")
     assert not ran.exists()
+
+
+def test_reading_a_legacy_template_repository_runs_nothing(tmp_path, ran, hostile_global):
+    """`update` reads a project's old template out of the repository its answers file names
+    (`_src_path`, a PR can change it) with `git -C REPO archive`, which runs smudge filters:
+    that repository's own filter drivers are switched off like those of a `cwd`."""
+    from prefect_scaffold.day2.history import _from_legacy_repository
+
+    repo = tmp_path / "prefect-scaffold-templates" / "serve_vm"
+    repo.mkdir(parents=True)
+    plain_git(repo, "init", "-q")
+    (repo / "copier.yml").write_text("x: 1\n")
+    plain_git(repo, "add", "-A")
+    plain_git(repo, "commit", "-q", "-m", "x")
+    plain_git(repo, "tag", "v1")
+    make_repository_hostile(repo, tmp_path, ran)
+    assert _from_legacy_repository(repo, "serve_vm", "v1") is None  # not the content of v1
+    assert not ran.exists()
+
+
+def test_a_submodules_filters_run_nothing_either(tmp_path, ran, hostile_global):
+    """`git status` (status, switch, update's dirty check) recurses into each checked-out
+    submodule, a git of its own that runs the filter drivers of the submodule's config (an
+    extracted tarball can carry one), and `submodule.recurse` makes switch check them out."""
+    source = tmp_path / "source"
+    source.mkdir()
+    plain_git(source, "init", "-q")
+    (source / "f").write_text("x\n")
+    plain_git(source, "add", "-A")
+    plain_git(source, "commit", "-q", "-m", "x")
+    project = tmp_path / "p"
+    (project / "deploy").mkdir(parents=True)
+    plain_git(project, "init", "-q")
+    plain_git(project, "-c", "protocol.file.allow=always", "submodule", "add", "-q",
+              str(source), "sub")
+    plain_git(project, "commit", "-q", "-m", "sub")
+    module = Path(plain_git(project / "sub", "rev-parse", "--absolute-git-dir").strip())
+    with open(module / "config", "a") as config:
+        config.write(hostile_config(tmp_path, ran, "module"))
+    (module / "info").mkdir(exist_ok=True)
+    (module / "info" / "attributes").write_text("* filter=module\n")
+    with open(project / ".git" / "config", "a") as config:
+        config.write("[submodule]\n\trecurse = true\n")
+    for step in (["status", "--porcelain"], ["switch", "-q", "-c", "other"]):
+        (project / "sub" / "f").touch()  # stat-dirty: git reads it again, through its filter
+        for cwd in (project, project / "deploy"):
+            assert hardened_git.run(*step, cwd=cwd).returncode in (0, 128)
+    assert not ran.exists()
+
+
+def test_listing_a_templates_versions_ignores_the_repository_run_in(tmp_path, monkeypatch):
+    """`update` run from inside a project lists a team template's tags with `git ls-remote`,
+    which reads the config of the repository around the working directory: its
+    `url.<base>.insteadOf` (and URL-scoped `http.<url>.cookieFile` with `saveCookies`, which
+    writes any file, and which no override of `http.cookieFile` beats) must not apply."""
+    from prefect_scaffold.day2.update import _newest_tag
+    from prefect_scaffold.errors import CannotUpdate
+
+    bait = tmp_path / "bait"
+    bait.mkdir()
+    plain_git(bait, "init", "-q")
+    plain_git(bait, "commit", "-q", "--allow-empty", "-m", "x")
+    plain_git(bait, "tag", "9.9.9")
+    project = tmp_path / "p"
+    project.mkdir()
+    plain_git(project, "init", "-q")
+    url = "https://127.0.0.1:9/team/template"  # nothing listens: refused at once
+    with open(project / ".git" / "config", "a") as config:
+        config.write(f'[url "{bait.as_uri()}"]\n\tinsteadOf = {url}\n'
+                     f'[http "https://127.0.0.1:9/"]\n\tcookieFile = {tmp_path / "cookies"}\n'
+                     "\tsaveCookies = true\n")
+    monkeypatch.chdir(project)
+    with pytest.raises(CannotUpdate, match="cannot list the versions"):
+        _newest_tag(project, url)

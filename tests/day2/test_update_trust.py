@@ -94,6 +94,11 @@ def test_other_install_urls_are_refused_before_any_fetch(cli, rendered_on_a, tmp
     "git+https://evil.example/$(touch pwned)/r.git@0123abc",
     "git+https://evil.example/r.git@`touch pwned`",
     "https://evil.example/w;touch pwned/prefect_scaffold-0.1.0-py3-none-any.whl",
+    # Lookalikes: a Cyrillic i in the host, a right-to-left override reordering what is shown.
+    "git+https://g\u0456thub.com/PrefectHQ/prefect-scaffold@0123abc",
+    "git+https://evil.example/\u202egro.buhtig/r.git@0123abc",
+    "https://evil.example/\u0440/prefect_scaffold-0.1.0-py3-none-any.whl",
+    "git+https://evil.example/r.git@0123abc#subdirectory=/etc",  # out of the clone
 ])
 def test_install_specs_with_shell_characters_are_refused_even_with_trust(
         cli, rendered_on_a, tmp_path, monkeypatch, spec):

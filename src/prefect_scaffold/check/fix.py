@@ -78,18 +78,26 @@ class FixResult:
         from prefect_scaffold.errors import FixRefused
         from prefect_scaffold.writing.staging import signals_deferred
 
-        if not is_inside(self.file, self.project or self.file.parent):
+        # Resolved once: the path checked is the path opened, and O_NOFOLLOW refuses a symlink
+        # put in its place after the check.
+        try:
+            target = self.file.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            target = None
+        if target is None or not is_inside(target, self.project or self.file.parent):
             raise FixRefused(self.file, "a symlink to outside the project; not written")
         fixed, original = self.fixed.encode("utf-8"), self.original.encode("utf-8")
         try:
-            handle = os.open(self.file.resolve(), os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
+            handle = os.open(target, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError as problem:
             raise FixRefused(self.file, f"cannot be written: {problem.strerror or problem}") \
                 from None
         try:
-            if not stat.S_ISREG(os.fstat(handle).st_mode):
+            status = os.fstat(handle)
+            if not stat.S_ISREG(status.st_mode):
                 raise FixRefused(self.file, "not a regular file")
-            if _read_all(handle) != original:
+            # The size first: a file grown (or swapped for a huge one) is not read into memory.
+            if status.st_size != len(original) or _read_all(handle, len(original)) != original:
                 raise FixRefused(self.file, "changed since it was read; run --fix again")
             with signals_deferred():
                 try:
@@ -112,9 +120,11 @@ def _reserve(handle: int, size: int) -> None:
             raise  # some file systems cannot reserve: the write itself then tells
 
 
-def _read_all(handle: int) -> bytes:
+def _read_all(handle: int, limit: int) -> bytes:
+    """The file's bytes, at most `limit` + 1 of them (enough to tell it is longer)."""
     chunks, offset = [], 0
-    while chunk := os.pread(handle, 1 << 20, offset):
+    while offset <= limit and (chunk := os.pread(handle, min(1 << 20, limit + 1 - offset),
+                                                 offset)):
         chunks.append(chunk)
         offset += len(chunk)
     return b"".join(chunks)

@@ -41,14 +41,16 @@ from prefect_scaffold.writing.answers_file import RecordedSource
 #: configured index, a wheel URL, or a git commit (cloned and read, never built).
 _INSTALLABLE = re.compile(r"prefect-scaffold\s*==\s*[0-9][0-9A-Za-z.]*")
 _NOT_INSTALLABLE = ("is not a prefect-scaffold release this can install without running its code "
-                    "(prefect-scaffold==X.Y.Z, git+URL@COMMIT or a wheel URL, no shell characters)")
+                    "(prefect-scaffold==X.Y.Z, git+URL@COMMIT or a wheel URL, in ASCII, no shell "
+                    "characters)")
 #: No shell character anywhere (those copier.yml refuses for `scaffold_install`): the spec is
-#: also read by the rendered scripts/prefect-scaffold.sh and pasted by people.
-_SHELL = r"\s\"'`$\\;|&<>"
+#: also read by the rendered scripts/prefect-scaffold.sh and pasted by people. Nothing beyond
+#: ASCII either: a person deciding on --trust cannot tell `g\u0456thub.com` from github.com.
+_SHELL = r"\s\"'`$\\;|&<>\x80-\U0010ffff"
 _WHEEL_URL = re.compile(rf"https://[^#?{_SHELL}]+/prefect_scaffold-[^/#?{_SHELL}]+\.whl")
 _GIT_SPEC = re.compile(rf"git\+(?P<url>[^@{_SHELL}]+(?:@[^@/:{_SHELL}]+:[^@{_SHELL}]+)?)"
                        r"@(?P<ref>[A-Za-z0-9._/+-]+)"
-                       r"(?:#subdirectory=(?P<subdirectory>[A-Za-z0-9._/-]+))?")
+                       r"(?:#subdirectory=(?P<subdirectory>[A-Za-z0-9._-][A-Za-z0-9._/-]*))?")
 
 
 def install_spec(recorded: RecordedSource) -> str:

@@ -112,7 +112,10 @@ def _newest_tag(project: Path, url: str) -> str:
     from packaging.version import InvalidVersion, Version
 
     # `--` ends git's options: the URL comes from a file a pull request may have written.
-    result = hardened_git.run("ls-remote", "--tags", "--refs", "--", url)
+    # GIT_DIR names no repository: ls-remote would read the config of the one around the
+    # working directory (the project's: `url.*.insteadOf`, `http.<url>.cookieFile`).
+    result = hardened_git.run("ls-remote", "--tags", "--refs", "--", url,
+                              env={"GIT_DIR": os.devnull})
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
         raise CannotUpdate(project, f"cannot list the versions of {url}: "
