@@ -279,13 +279,17 @@ def _list(value: Any) -> list[Any]:
 
 #: Prefect 2 keys Prefect 3 drops, and the value that equals Prefect 3's behaviour without them.
 PREFECT2_DEFAULTS = {"is_schedule_active": True, "is_paused": False, "work_queue_name": "default"}
+#: RawScheduleConfig's fields, less the deployment's own `parameters`.
+SCHEDULE_KEYS = {"cron", "interval", "rrule", "timezone", "anchor_date", "day_or", "active", "slug",
+                 "replaces"}
 
 
 def _judge_dropped(verdict: Verdict, raw: dict[str, Any]) -> None:
     """Keys Prefect's models drop (prefect/cli/deploy/_models.py: `extra="ignore"`) whose value
     the run would have used: job variables beside the pool (the worker gets the pool's
     defaults instead), a Prefect 2 key set to something other than Prefect 3's default, a typo
-    of a field left unset. Top-level keys feed no deployment; empty values lose nothing."""
+    of a field left unset, a schedule's key on the deployment. Top-level keys feed no
+    deployment; empty values lose nothing."""
     import difflib
 
     from prefect.cli.deploy._models import DeploymentConfig, WorkPoolConfig
@@ -309,7 +313,11 @@ def _judge_dropped(verdict: Verdict, raw: dict[str, Any]) -> None:
                 misplaced = key in ("job_variables", "infra_overrides") or (
                     key not in PREFECT2_DEFAULTS and key in variables)
                 changed = key in PREFECT2_DEFAULTS and value != PREFECT2_DEFAULTS[key]
-                if typo or misplaced or changed:
+                # a schedule's key on the deployment (`cron:`): _construct_schedules reads only
+                # `schedules`, so no schedule is built from it
+                unscheduled = mapping is deployment and key in SCHEDULE_KEYS and not (
+                    key == "active" and value is True)
+                if typo or misplaced or changed or unscheduled:
                     verdict.add(f"dropped:{key}", f"{key}: {str(value)[:60]}")
 
 

@@ -178,3 +178,24 @@ def test_job_variable_no_worker_type_has(project: Project) -> None:
     finding = next(f for f in check(root).findings if "namespce" in f.message)
     assert finding.severity == "warning" and "not a job variable of any work pool type" in \
         finding.message
+
+
+def test_schedule_keys_beside_the_deployment_are_lost(project: Project) -> None:
+    """`cron:` / `timezone:` written on the deployment (as `prefect deploy --cron` takes them):
+    Prefect 3.9's loader and _construct_schedules leave it unscheduled, or scheduled in UTC."""
+    from prefect.cli.deploy._schedules import _construct_schedules
+    from rich.console import Console
+
+    from tests.check.prefect_judge import prefect_loads
+
+    root = project(PREFECT_YAML.replace("    schedules:\n", "    cron: '0 5 * * *'\n    timezone: "
+                                        "Europe/Berlin\n    schedules:\n"))
+    configs, _ = prefect_loads(root / "prefect.yaml")
+    built = _construct_schedules(configs[0], {}, console=Console(), is_interactive=lambda: False)
+    assert [(s["schedule"].cron, s["schedule"].timezone) for s in built] == [("0 6 * * *", "UTC")]
+    findings = [f for f in check(root, pool_type="kubernetes").findings
+                if f.rule == "unknown-key"]
+    assert {(f.line, f.severity) for f in findings} == {
+        (yaml_line(root, "cron: '0 5 * * *'"), "error"),
+        (yaml_line(root, "timezone: Europe/Berlin"), "error")}
+    assert all("under `schedules:`" in f.message for f in findings)

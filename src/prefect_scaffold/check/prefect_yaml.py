@@ -51,10 +51,12 @@ def check_models(doc: Document, file: str) -> list[Finding]:
         for key, value in mapping.items():
             if str(key) not in allowed:
                 lost = _setting_lost(str(key), value, path, allowed)
+                hint = (_SCHEDULE_HINT if len(path) == 2 and str(key) in SCHEDULE_KEYS
+                        else did_you_mean(str(key), allowed))
                 findings.append(Finding(
                     file, doc.line((*path, key)), "unknown-key", "error" if lost else "warning",
                     f"unknown key {key!r} in {what}; Prefect ignores it"
-                    f"{did_you_mean(str(key), allowed)}{'' if lost else _NOTHING_LOST}"))
+                    f"{hint}{'' if lost else _NOTHING_LOST}"))
 
     top = dict(data)
     if "version" in top:  # `prefect init` of Prefect 2.10 wrote it; harmless, ignored
@@ -119,6 +121,12 @@ def check_models(doc: Document, file: str) -> list[Finding]:
 PREFECT2_DEFAULTS: dict[str, Any] = {"is_schedule_active": True, "is_paused": False,
                                      "work_queue_name": "default"}
 _NOTHING_LOST = " (a warning: dropping it changes nothing the run relies on)"
+#: Schedule fields (RawScheduleConfig's, less the deployment's own `parameters`) written on the
+#: deployment, as `prefect deploy --cron/--interval/--timezone` take them: the file's models drop
+#: them, so the deployment is never scheduled, or its schedule runs in UTC.
+SCHEDULE_KEYS = frozenset({"cron", "interval", "rrule", "timezone", "anchor_date", "day_or",
+                           "active", "slug", "replaces"})
+_SCHEDULE_HINT = " (a schedule's key: it belongs in an entry under `schedules:`)"
 
 
 def _setting_lost(key: str, value: Any, path: tuple[str | int, ...], allowed: set[str]) -> bool:
@@ -130,7 +138,8 @@ def _setting_lost(key: str, value: Any, path: tuple[str | int, ...], allowed: se
     (`job_variables`, Prefect 2's `infra_overrides`, or any worker type's variable such as `env`
     or `image`); a Prefect 2 key whose value differs from what Prefect 3 does without it (a
     paused schedule, a work queue other than `default`). Not lost: empty values, top-level
-    notes (`project:`, `description:`) and keys no Prefect version reads (`flow_path:`)."""
+    notes (`project:`, `description:`) and keys no Prefect version reads (`flow_path:`).
+    A schedule's key on the deployment (`cron:`) is lost: no schedule is built from it."""
     import difflib
 
     from .pool_inference import worker_templates
@@ -143,6 +152,8 @@ def _setting_lost(key: str, value: Any, path: tuple[str | int, ...], allowed: se
         return False
     if key in PREFECT2_DEFAULTS:
         return value != PREFECT2_DEFAULTS[key]
+    if len(path) == 2 and key in SCHEDULE_KEYS:
+        return not (key == "active" and value is True)  # True: what a schedule does anyway
     if key in ("job_variables", "infra_overrides"):
         return True
     return any(key in variables.get("properties", {}) for variables in worker_templates().values())
