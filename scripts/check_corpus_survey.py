@@ -309,7 +309,8 @@ def _judge_dropped(verdict: Verdict, raw: dict[str, Any]) -> None:
                 if key in allowed or key == "type" or value in (None, {}, [], ""):
                     continue
                 close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.8)
-                typo = bool(close) and close[0] not in mapping
+                # a Prefect 2 key is judged by its value alone (`is_paused` is close to `paused`)
+                typo = bool(close) and close[0] not in mapping and key not in PREFECT2_DEFAULTS
                 misplaced = key in ("job_variables", "infra_overrides") or (
                     key not in PREFECT2_DEFAULTS and key in variables)
                 changed = key in PREFECT2_DEFAULTS and value != PREFECT2_DEFAULTS[key]

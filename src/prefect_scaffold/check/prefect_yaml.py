@@ -146,12 +146,12 @@ def _setting_lost(key: str, value: Any, path: tuple[str | int, ...], allowed: se
 
     if value is None or value in ({}, [], ""):
         return False
+    if path and key in PREFECT2_DEFAULTS:  # before the typo test: `is_paused` is close to `paused`
+        return value != PREFECT2_DEFAULTS[key]
     if difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.8):
         return True
     if not path:
         return False
-    if key in PREFECT2_DEFAULTS:
-        return value != PREFECT2_DEFAULTS[key]
     if len(path) == 2 and key in SCHEDULE_KEYS:
         return not (key == "active" and value is True)  # True: what a schedule does anyway
     if key in ("job_variables", "infra_overrides"):
