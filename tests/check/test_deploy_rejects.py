@@ -199,3 +199,27 @@ def test_schedule_keys_beside_the_deployment_are_lost(project: Project) -> None:
         (yaml_line(root, "cron: '0 5 * * *'"), "error"),
         (yaml_line(root, "timezone: Europe/Berlin"), "error")}
     assert all("under `schedules:`" in f.message for f in findings)
+
+
+
+def test_parameter_of_the_wrong_type(project: Project) -> None:
+    """Prefect's own Flow.validate_parameters (run before every flow run) is the judge."""
+    from prefect.exceptions import ParameterTypeError
+    from prefect.flows import load_flow_from_entrypoint
+
+    from tests.check.conftest import FLOW
+
+    wrong = PREFECT_YAML.replace("    work_pool:\n", "    parameters: {limit: ten, source: '5'}\n"
+                                 "    work_pool:\n", 1)
+    root = project(wrong)
+    loaded = load_flow_from_entrypoint(str(root / "flows/etl.py") + ":etl")
+    with pytest.raises(ParameterTypeError):
+        loaded.validate_parameters({"limit": "ten"})
+    assert loaded.validate_parameters({"limit": "7", "source": "5"}) == {"limit": 7, "source": "5"}
+    finding = only(check(root, pool_type="kubernetes"), "parameters")
+    assert "'limit' = 'ten' is not a valid int" in finding.message
+    assert finding.line == yaml_line(root, "parameters: {limit: ten")
+    unchecked = FLOW.replace("@flow(log_prints=True)",
+                             "@flow(log_prints=True, validate_parameters=False)")
+    report = check(project(wrong, **{"flows__etl.py": unchecked}), pool_type="kubernetes")
+    assert [f for f in report.findings if f.rule == "parameters"] == []
