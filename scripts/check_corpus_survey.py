@@ -345,6 +345,10 @@ def _judge_dropped(verdict: Verdict, raw: dict[str, Any]) -> None:
                 close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.8)
                 # a Prefect 2 key is judged by its value alone (`is_paused` is close to `paused`)
                 typo = bool(close) and close[0] not in mapping and key not in PREFECT2_DEFAULTS
+                # a looser likeness holding a structured setting (`params: {...}`)
+                loose = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+                typo = typo or (bool(loose) and loose[0] not in mapping
+                                and isinstance(value, dict | list))
                 misplaced = key in ("job_variables", "infra_overrides") or (
                     key not in PREFECT2_DEFAULTS and key in variables)
                 changed = key in PREFECT2_DEFAULTS and value != PREFECT2_DEFAULTS[key]
