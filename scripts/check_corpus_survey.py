@@ -80,9 +80,25 @@ class Verdict:
     """Prefect's breaks for one file: kind -> one line saying why."""
 
     breaks: dict[str, str] = field(default_factory=dict)
+    #: kind -> the deployments (indexes in the file) it breaks; None: the file or its sections
+    where: dict[str, set[int | None]] = field(default_factory=dict)
+    #: the line span of each deployment in the file, first and last line
+    spans: list[tuple[int, int]] = field(default_factory=list)
 
-    def add(self, kind: str, why: object) -> None:
+    def add(self, kind: str, why: object, deployment: int | None = None) -> None:
         self.breaks.setdefault(kind, " ".join(str(why).split())[:160])
+        self.where.setdefault(kind, set()).add(deployment)
+
+    def breaks_at(self, kind: str, line: int | None) -> bool:
+        """Whether Prefect breaks on `kind` where a finding on `line` is: in that deployment,
+        or anywhere when the line is outside every deployment (an anchor, a file section) or
+        the break is the file's."""
+        where = self.where.get(kind)
+        if not where:
+            return False
+        inside = [i for i, (first, last) in enumerate(self.spans)
+                  if line is not None and first <= line <= last]
+        return not inside or None in where or inside[0] in where
 
 
 @dataclass
@@ -200,7 +216,7 @@ def judge(prefect_file: Path, deploy_root: Path) -> Verdict:
     from prefect.utilities.templating import apply_values
     from rich.console import Console
 
-    verdict = Verdict()
+    verdict = Verdict(spans=_spans(prefect_file))
     said = io.StringIO()
     console = Console(file=said, width=200)
     configs, actions = _load_deploy_configs_and_actions(prefect_file, console=console)
@@ -225,42 +241,60 @@ def judge(prefect_file: Path, deploy_root: Path) -> Verdict:
             try:
                 config = _handle_deprecated_schedule_fields(config)
             except ValueError as why:
-                verdict.add("schedule", f"{label}: {why}")
+                verdict.add("schedule", f"{label}: {why}", index)
             config = apply_values(config, os.environ, remove_notset=False)
             flow = None
             if not config.get("entrypoint"):
-                verdict.add("entrypoint", f"{label}: an entrypoint must be provided")
+                verdict.add("entrypoint", f"{label}: an entrypoint must be provided", index)
             else:
                 try:
                     with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
                         flow = load_flow_from_entrypoint(config["entrypoint"])
                 except Exception as why:
                     verdict.add("entrypoint",
-                                f"{config['entrypoint']}: {type(why).__name__}: {why}")
+                                f"{config['entrypoint']}: {type(why).__name__}: {why}", index)
             if not config.get("name"):
-                verdict.add("name", f"deployment {index}: a deployment name must be provided")
+                verdict.add("name", f"deployment {index}: a deployment name must be provided",
+                            index)
             elif flow is not None:
                 key = (flow.name, str(config["name"]))
                 if key in seen:
-                    verdict.add("duplicate", f"{key[0]}/{key[1]} replaces deployment {seen[key]}")
+                    verdict.add("duplicate", f"{key[0]}/{key[1]} replaces deployment {seen[key]}",
+                                index)
                 seen.setdefault(key, index)
             if not get_from_dict(config, "work_pool.name"):
                 verdict.add("work-pool", f"{label}: a work pool is required (without --pool "
-                            "or PREFECT_DEFAULT_WORK_POOL_NAME)")
+                            "or PREFECT_DEFAULT_WORK_POOL_NAME)", index)
             try:
                 config["schedules"] = _construct_schedules(
                     config, {}, console=console, is_interactive=lambda: False)
             except Exception as why:
-                verdict.add("schedule", f"{label}: {type(why).__name__}: {why}")
+                verdict.add("schedule", f"{label}: {type(why).__name__}: {why}", index)
                 config["schedules"] = None
-            _judge_triggers(verdict, config, _initialize_deployment_triggers)
+            _judge_triggers(verdict, config, _initialize_deployment_triggers, index)
             _judge_templates(verdict, config, actions)
             if flow is not None and config.get("name"):
-                _judge_runner_deployment(verdict, config, flow)
+                _judge_runner_deployment(verdict, config, flow, index)
             pull = config.get("pull", actions.get("pull")) or []
             _judge_steps(verdict, [*(config.get("build", actions.get("build")) or []),
                                    *(config.get("push", actions.get("push")) or []), *pull])
     return verdict
+
+
+def _spans(prefect_file: Path) -> list[tuple[int, int]]:
+    """The first and last line of each deployment under `deployments:` (none if unreadable)."""
+    import yaml
+
+    try:
+        node = yaml.compose(prefect_file.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key, value in node.value:
+        if key.value == "deployments" and isinstance(value, yaml.SequenceNode):
+            return [(item.start_mark.line + 1, item.end_mark.line) for item in value.value]
+    return []
 
 
 def _raw(prefect_file: Path) -> dict[str, Any]:
@@ -279,13 +313,17 @@ def _list(value: Any) -> list[Any]:
 
 #: Prefect 2 keys Prefect 3 drops, and the value that equals Prefect 3's behaviour without them.
 PREFECT2_DEFAULTS = {"is_schedule_active": True, "is_paused": False, "work_queue_name": "default"}
+#: RawScheduleConfig's fields, less the deployment's own `parameters`.
+SCHEDULE_KEYS = {"cron", "interval", "rrule", "timezone", "anchor_date", "day_or", "active", "slug",
+                 "replaces"}
 
 
 def _judge_dropped(verdict: Verdict, raw: dict[str, Any]) -> None:
     """Keys Prefect's models drop (prefect/cli/deploy/_models.py: `extra="ignore"`) whose value
     the run would have used: job variables beside the pool (the worker gets the pool's
     defaults instead), a Prefect 2 key set to something other than Prefect 3's default, a typo
-    of a field left unset. Top-level keys feed no deployment; empty values lose nothing."""
+    of a field left unset, a schedule's key on the deployment. Top-level keys feed no
+    deployment; empty values lose nothing."""
     import difflib
 
     from prefect.cli.deploy._models import DeploymentConfig, WorkPoolConfig
@@ -294,7 +332,7 @@ def _judge_dropped(verdict: Verdict, raw: dict[str, Any]) -> None:
         return {info.alias or name for name, info in model.model_fields.items()}
 
     variables = set().union(*(v.get("properties", {}) for v in _worker_variables()))
-    for deployment in raw.get("deployments") or []:
+    for index, deployment in enumerate(raw.get("deployments") or []):
         if not isinstance(deployment, dict):
             continue
         pool = deployment.get("work_pool")
@@ -305,12 +343,21 @@ def _judge_dropped(verdict: Verdict, raw: dict[str, Any]) -> None:
                 if key in allowed or key == "type" or value in (None, {}, [], ""):
                     continue
                 close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.8)
-                typo = bool(close) and close[0] not in mapping
+                # a Prefect 2 key is judged by its value alone (`is_paused` is close to `paused`)
+                typo = bool(close) and close[0] not in mapping and key not in PREFECT2_DEFAULTS
+                # a looser likeness holding a structured setting (`params: {...}`)
+                loose = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+                typo = typo or (bool(loose) and loose[0] not in mapping
+                                and isinstance(value, dict | list))
                 misplaced = key in ("job_variables", "infra_overrides") or (
                     key not in PREFECT2_DEFAULTS and key in variables)
                 changed = key in PREFECT2_DEFAULTS and value != PREFECT2_DEFAULTS[key]
-                if typo or misplaced or changed:
-                    verdict.add(f"dropped:{key}", f"{key}: {str(value)[:60]}")
+                # a schedule's key on the deployment (`cron:`): _construct_schedules reads only
+                # `schedules`, so no schedule is built from it
+                unscheduled = mapping is deployment and key in SCHEDULE_KEYS and not (
+                    key == "active" and value is True)
+                if typo or misplaced or changed or unscheduled:
+                    verdict.add(f"dropped:{key}", f"{key}: {str(value)[:60]}", index)
 
 
 @functools.cache
@@ -361,17 +408,19 @@ def _judge_templates(verdict: Verdict, config: dict[str, Any], actions: dict[str
             verdict.add("template-dropped", f"{template}: no build or push step has id {head!r}")
 
 
-def _judge_triggers(verdict: Verdict, config: dict[str, Any], initialize: Any) -> None:
+def _judge_triggers(verdict: Verdict, config: dict[str, Any], initialize: Any,
+                    index: int) -> None:
     specs = config.get("triggers")
     if not specs:
         return
     try:
         initialize(str(config["name"]), [dict(s) for s in specs])
     except Exception as why:
-        verdict.add("trigger", f"{config['name']}: {type(why).__name__}: {why}")
+        verdict.add("trigger", f"{config['name']}: {type(why).__name__}: {why}", index)
 
 
-def _judge_runner_deployment(verdict: Verdict, config: dict[str, Any], flow: Any) -> None:
+def _judge_runner_deployment(verdict: Verdict, config: dict[str, Any], flow: Any,
+                             index: int) -> None:
     """The RunnerDeployment `_run_single_deploy` builds (concurrency options included)."""
     from prefect.cli.deploy._storage import _PullStepStorage
     from prefect.deployments.runner import RunnerDeployment
@@ -397,7 +446,7 @@ def _judge_runner_deployment(verdict: Verdict, config: dict[str, Any], flow: Any
         deployment._set_defaults_from_flow(flow)
     except Exception as why:
         kind = "concurrency" if "concurrency" in str(why) else "runner-deployment"
-        verdict.add(kind, f"{config['name']}: {type(why).__name__}: {why}")
+        verdict.add(kind, f"{config['name']}: {type(why).__name__}: {why}", index)
 
 
 def _judge_steps(verdict: Verdict, steps: list[Any]) -> None:
@@ -427,11 +476,11 @@ def _judge_steps(verdict: Verdict, steps: list[Any]) -> None:
 
 def agrees(finding: Any, verdict: Verdict) -> bool:
     """Whether Prefect breaks on the kind of thing the error is about (an unknown key: on
-    that very key)."""
+    that very key), in the deployment the error is in (Verdict.breaks_at)."""
     if finding.rule == "unknown-key":
         key = re.search(r"unknown key '([^']+)'", finding.message)
-        return bool(key) and f"dropped:{key.group(1)}" in verdict.breaks
-    return bool(AGREES.get(finding.rule, set()) & set(verdict.breaks))
+        return bool(key) and verdict.breaks_at(f"dropped:{key.group(1)}", finding.line)
+    return any(verdict.breaks_at(kind, finding.line) for kind in AGREES.get(finding.rule, ()))
 
 
 def survey_file(file: Path) -> Row:

@@ -366,7 +366,8 @@ def _fix(path: Path, write: bool) -> None:
     for refusal in result.refused:
         _console.info(f"{result.file}: not fixed: {refusal}")
     if not result.changes:
-        _console.info("nothing to fix")
+        _console.info("nothing fixed: every fix was refused (above); edit the file by hand"
+                      if result.refused else "nothing to fix")
     elif write:
         _console.info(f"{len(result.changes)} fix(es) written to {result.file}")
     else:

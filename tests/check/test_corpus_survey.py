@@ -76,3 +76,20 @@ def test_prefect_judge_finds_what_deploy_stops_on(survey, tmp_path: Path) -> Non
         "deployments:\n- name: etl\n  entrypoint: flows/missing.py:etl\n  work_pool: {}\n")
     verdict = survey.judge(tmp_path / "prefect.yaml", tmp_path)
     assert set(verdict.breaks) == {"entrypoint", "work-pool"}
+
+
+def test_an_error_is_agreed_only_where_prefect_breaks(survey, tmp_path: Path) -> None:
+    """Prefect breaking on one deployment's entrypoint does not agree with an entrypoint
+    error on another deployment of the same file."""
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "etl.py").write_text("from prefect import flow\n\n\n@flow\n"
+                                               "def etl():\n    pass\n")
+    (tmp_path / "prefect.yaml").write_text(
+        "deployments:\n- name: broken\n  entrypoint: flows/missing.py:etl\n"
+        "  work_pool: {name: local}\n- name: fine\n  entrypoint: flows/etl.py:etl\n"
+        "  work_pool: {name: local}\n")
+    verdict = survey.judge(tmp_path / "prefect.yaml", tmp_path)
+    assert verdict.spans == [(2, 4), (5, 7)]
+    broken = Finding("prefect.yaml", 3, "entrypoint", "error", "no file flows/missing.py")
+    fine = Finding("prefect.yaml", 6, "entrypoint", "error", "no flow etl")
+    assert survey.agrees(broken, verdict) and not survey.agrees(fine, verdict)

@@ -178,3 +178,48 @@ def test_job_variable_no_worker_type_has(project: Project) -> None:
     finding = next(f for f in check(root).findings if "namespce" in f.message)
     assert finding.severity == "warning" and "not a job variable of any work pool type" in \
         finding.message
+
+
+def test_schedule_keys_beside_the_deployment_are_lost(project: Project) -> None:
+    """`cron:` / `timezone:` written on the deployment (as `prefect deploy --cron` takes them):
+    Prefect 3.9's loader and _construct_schedules leave it unscheduled, or scheduled in UTC."""
+    from prefect.cli.deploy._schedules import _construct_schedules
+    from rich.console import Console
+
+    from tests.check.prefect_judge import prefect_loads
+
+    root = project(PREFECT_YAML.replace("    schedules:\n", "    cron: '0 5 * * *'\n    timezone: "
+                                        "Europe/Berlin\n    schedules:\n"))
+    configs, _ = prefect_loads(root / "prefect.yaml")
+    built = _construct_schedules(configs[0], {}, console=Console(), is_interactive=lambda: False)
+    assert [(s["schedule"].cron, s["schedule"].timezone) for s in built] == [("0 6 * * *", "UTC")]
+    findings = [f for f in check(root, pool_type="kubernetes").findings
+                if f.rule == "unknown-key"]
+    assert {(f.line, f.severity) for f in findings} == {
+        (yaml_line(root, "cron: '0 5 * * *'"), "error"),
+        (yaml_line(root, "timezone: Europe/Berlin"), "error")}
+    assert all("under `schedules:`" in f.message for f in findings)
+
+
+
+def test_parameter_of_the_wrong_type(project: Project) -> None:
+    """Prefect's own Flow.validate_parameters (run before every flow run) is the judge."""
+    from prefect.exceptions import ParameterTypeError
+    from prefect.flows import load_flow_from_entrypoint
+
+    from tests.check.conftest import FLOW
+
+    wrong = PREFECT_YAML.replace("    work_pool:\n", "    parameters: {limit: ten, source: '5'}\n"
+                                 "    work_pool:\n", 1)
+    root = project(wrong)
+    loaded = load_flow_from_entrypoint(str(root / "flows/etl.py") + ":etl")
+    with pytest.raises(ParameterTypeError):
+        loaded.validate_parameters({"limit": "ten"})
+    assert loaded.validate_parameters({"limit": "7", "source": "5"}) == {"limit": 7, "source": "5"}
+    finding = only(check(root, pool_type="kubernetes"), "parameters")
+    assert "'limit' = 'ten' is not a valid int" in finding.message
+    assert finding.line == yaml_line(root, "parameters: {limit: ten")
+    unchecked = FLOW.replace("@flow(log_prints=True)",
+                             "@flow(log_prints=True, validate_parameters=False)")
+    report = check(project(wrong, **{"flows__etl.py": unchecked}), pool_type="kubernetes")
+    assert [f for f in report.findings if f.rule == "parameters"] == []

@@ -185,6 +185,18 @@ def test_cli_diff_then_write(cli: Invoke, tmp_path: Path) -> None:
     assert cli("check", root, "--pool-type", "kubernetes").exit_code == 0
 
 
+def test_cli_says_refused_fixes_are_not_nothing_to_fix(cli: Invoke, tmp_path: Path) -> None:
+    # An anchored Prefect 2 key merged into a deployment: the file is refused whole, and the
+    # last line must not tell a CI log there was nothing to fix.
+    root = project_with("defaults: &defaults\n  is_paused: true\ndeployments:\n"
+                        "  - <<: *defaults\n    name: a\n    entrypoint: flows/etl.py:etl\n"
+                        "    work_pool: {name: local}\n", tmp_path)
+    shown = cli("check", root, "--fix")
+    assert shown.exit_code == 0 and "not fixed:" in shown.stderr
+    assert shown.stderr.strip().splitlines()[-1] == \
+        "nothing fixed: every fix was refused (above); edit the file by hand"
+
+
 def test_cli_write_needs_fix(cli: Invoke, tmp_path: Path) -> None:
     assert_refused(cli("check", project_with(PREFECT2, tmp_path), "--write"), "--write")
 

@@ -24,6 +24,8 @@ class FlowSignature:
     parameters: tuple[str, ...]
     required: tuple[str, ...]
     any_keyword: bool
+    #: parameter -> its annotation when that is a bare `int`, `float`, `str` or `bool`
+    scalar_types: tuple[tuple[str, str], ...] = ()
 
 
 class EntrypointError(Exception):
@@ -39,14 +41,44 @@ def _is_flow_decorator(node: ast.expr) -> bool:
     return False
 
 
-def _signature(function: ast.FunctionDef | ast.AsyncFunctionDef) -> FlowSignature:
+def _signature(function: ast.FunctionDef | ast.AsyncFunctionDef,
+               flow_calls: list[ast.expr]) -> FlowSignature:
+    """The flow's signature; `flow_calls` are its `@flow(...)` / `flow(...)` expressions (with
+    `validate_parameters=False` Prefect does not validate parameter types)."""
     args = function.args
     positional = [*args.posonlyargs, *args.args]
     defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
     required = [a.arg for a, d in zip(positional, defaults, strict=True) if d is None]
     required += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is None]
     names = [a.arg for a in positional] + [a.arg for a in args.kwonlyargs]
-    return FlowSignature(function.name, tuple(names), tuple(required), args.kwarg is not None)
+    validated = not any(isinstance(call, ast.Call) and any(
+        k.arg == "validate_parameters" and not (isinstance(k.value, ast.Constant) and k.value.value)
+        for k in call.keywords) for call in flow_calls)
+    scalars = tuple((a.arg, a.annotation.id) for a in [*positional, *args.kwonlyargs]
+                    if validated and isinstance(a.annotation, ast.Name)
+                    and a.annotation.id in SCALAR_TYPES)
+    return FlowSignature(function.name, tuple(names), tuple(required), args.kwarg is not None,
+                         scalars)
+
+
+#: Annotations whose values `check` validates as Prefect does before a run (pydantic, lax mode).
+SCALAR_TYPES = {"int": int, "float": float, "str": str, "bool": bool}
+
+
+def _type_mismatch(annotation: str, value: Any) -> str | None:
+    """Pydantic's first error for `value` as the flow's `annotation` (Prefect's
+    Flow.validate_parameters builds a pydantic model of the signature), or None when valid.
+    Only YAML scalars are judged: `{{ }}` templates, `__prefect_kind` mappings, dates and null
+    are resolved or special-cased by Prefect first."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str)
+                                                 and not is_template_string(value)):
+        from pydantic import TypeAdapter, ValidationError
+
+        try:
+            TypeAdapter(SCALAR_TYPES[annotation]).validate_python(value)
+        except ValidationError as problem:
+            return str(problem.errors()[0]["msg"])
+    return None
 
 
 class EntrypointNotChecked(EntrypointError):
@@ -130,8 +162,9 @@ def resolve_entrypoint(root: Path, entrypoint: str) -> FlowSignature:
     functions = {n.name: n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     if name in functions:
         function = functions[name]
-        if any(_is_flow_decorator(d) for d in function.decorator_list):
-            return _signature(function)
+        decorators = [d for d in function.decorator_list if _is_flow_decorator(d)]
+        if decorators:
+            return _signature(function, decorators)
         others = [ast.unparse(d) for d in function.decorator_list
                   if not ast.unparse(d).split("(")[0].endswith("task")]
         if others:  # a decorator of the project's own may return a flow
@@ -147,7 +180,7 @@ def resolve_entrypoint(root: Path, entrypoint: str) -> FlowSignature:
                     value.func, ast.Call) else value):
                 inner = value.args[0] if value.args else None
                 if isinstance(inner, ast.Name) and inner.id in functions:
-                    return _signature(functions[inner.id])
+                    return _signature(functions[inner.id], [value, value.func])
                 return FlowSignature(name, (), (), any_keyword=True)  # cannot see the signature
     if name in _bound_names(body):  # imported or assigned: Prefect's import would find it
         raise EntrypointNotChecked(f"entrypoint {entrypoint!r}: {name} is imported or assigned "
@@ -209,12 +242,19 @@ def check_flows(doc: Document, file: str, root: Path) -> list[Finding]:
         for path, parameters in given:
             if not isinstance(parameters, dict):
                 continue
-            for key in parameters:
+            types = dict(flow.scalar_types)
+            for key, value in parameters.items():
                 if key not in flow.parameters and not flow.any_keyword:
                     findings.append(Finding(
                         file, doc.line((*path, key)), "parameters", "error",
                         f"deployment {label}: flow {flow.name} has no parameter {key!r}"
                         f"{did_you_mean(str(key), flow.parameters)}"))
+                elif key in types and (why := _type_mismatch(types[key], value)):
+                    findings.append(Finding(
+                        file, doc.line((*path, key)), "parameters", "error",
+                        f"deployment {label}: parameter {key!r} = {value!r} is not a valid "
+                        f"{types[key]} for flow {flow.name} ({why}); Prefect fails each run "
+                        "validating its parameters"))
         params = deployment.get("parameters") if isinstance(deployment.get("parameters"),
                                                             dict) else {}
         scheduled = [s for _, s in schedules(deployment, i) if isinstance(s, dict)]

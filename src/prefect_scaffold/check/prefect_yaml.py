@@ -50,11 +50,13 @@ def check_models(doc: Document, file: str) -> list[Finding]:
             return
         for key, value in mapping.items():
             if str(key) not in allowed:
-                lost = _setting_lost(str(key), value, path, allowed)
+                lost = _setting_lost(str(key), value, path, allowed, mapping)
+                hint = (_SCHEDULE_HINT if len(path) == 2 and str(key) in SCHEDULE_KEYS
+                        else did_you_mean(str(key), allowed))
                 findings.append(Finding(
                     file, doc.line((*path, key)), "unknown-key", "error" if lost else "warning",
                     f"unknown key {key!r} in {what}; Prefect ignores it"
-                    f"{did_you_mean(str(key), allowed)}{'' if lost else _NOTHING_LOST}"))
+                    f"{hint}{'' if lost else _NOTHING_LOST}"))
 
     top = dict(data)
     if "version" in top:  # `prefect init` of Prefect 2.10 wrote it; harmless, ignored
@@ -119,30 +121,48 @@ def check_models(doc: Document, file: str) -> list[Finding]:
 PREFECT2_DEFAULTS: dict[str, Any] = {"is_schedule_active": True, "is_paused": False,
                                      "work_queue_name": "default"}
 _NOTHING_LOST = " (a warning: dropping it changes nothing the run relies on)"
+#: Schedule fields (RawScheduleConfig's, less the deployment's own `parameters`) written on the
+#: deployment, as `prefect deploy --cron/--interval/--timezone` take them: the file's models drop
+#: them, so the deployment is never scheduled, or its schedule runs in UTC.
+SCHEDULE_KEYS = frozenset({"cron", "interval", "rrule", "timezone", "anchor_date", "day_or",
+                           "active", "slug", "replaces"})
+_SCHEDULE_HINT = " (a schedule's key: it belongs in an entry under `schedules:`)"
 
 
-def _setting_lost(key: str, value: Any, path: tuple[str | int, ...], allowed: set[str]) -> bool:
+def _setting_lost(key: str, value: Any, path: tuple[str | int, ...], allowed: set[str],
+                  mapping: dict[Any, Any]) -> bool:
     """Whether Prefect dropping the unknown `key` loses a setting the run relies on (an error),
     rather than an inert note (a warning): the models ignore extra keys (`extra="ignore"`), so
     the deployment runs as if the key were absent.
 
-    Lost: a typo of a key Prefect reads; job variables written beside the work pool
-    (`job_variables`, Prefect 2's `infra_overrides`, or any worker type's variable such as `env`
-    or `image`); a Prefect 2 key whose value differs from what Prefect 3 does without it (a
-    paused schedule, a work queue other than `default`). Not lost: empty values, top-level
-    notes (`project:`, `description:`) and keys no Prefect version reads (`flow_path:`)."""
+    Lost: a misspelling of a key Prefect reads and the mapping leaves unset (a looser likeness
+    only when the value is a mapping or list: `params` for `parameters`); job variables
+    written beside the work pool (`job_variables`, Prefect 2's `infra_overrides`, or any worker
+    type's variable such as `env` or `image`); a Prefect 2 key whose value differs from what
+    Prefect 3 does without it (a paused schedule, a work queue other than `default`). Not
+    lost: empty values, top-level notes (`project:`, `description:`) and keys no Prefect
+    version reads (`flow_path:`). A schedule's key on the deployment (`cron:`) is lost: no
+    schedule is built from it."""
     import difflib
 
     from .pool_inference import worker_templates
 
     if value is None or value in ({}, [], ""):
         return False
-    if difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.8):
+    if path and key in PREFECT2_DEFAULTS:  # before the typo test: `is_paused` is close to `paused`
+        return value != PREFECT2_DEFAULTS[key]
+    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.8)
+    if close and close[0] not in mapping:
         return True
     if not path:
         return False
-    if key in PREFECT2_DEFAULTS:
-        return value != PREFECT2_DEFAULTS[key]
+    # A looser likeness (the one the message names) loses a structured setting: `params:` or
+    # `job_vars:` holding a mapping is the deployment's parameters or job variables.
+    meant = did_you_mean(key, allowed)
+    if meant and isinstance(value, dict | list) and meant.split("'")[1] not in mapping:
+        return True
+    if len(path) == 2 and key in SCHEDULE_KEYS:
+        return not (key == "active" and value is True)  # True: what a schedule does anyway
     if key in ("job_variables", "infra_overrides"):
         return True
     return any(key in variables.get("properties", {}) for variables in worker_templates().values())
