@@ -312,7 +312,7 @@ def test_the_project_lints_clean_with_long_names(tmp_path, data):
 def test_no_secret_value_is_ever_rendered(rendered):
     for name in COMBINATIONS:
         for path in (rendered / name).rglob("*"):
-            if path.is_file():
+            if path.is_file() and "__pycache__" not in path.parts:  # other tests import flows
                 text = path.read_text()
                 assert "PREFECT_API_KEY=" not in text.replace("PREFECT_API_KEY=<", ""), path
                 assert "client_secret" not in text.lower(), path

@@ -366,7 +366,7 @@ def test_decision_path_for_serverless_without_cloud_credentials_is_ecs_pool(tmp_
 def test_no_secret_value_is_ever_rendered(rendered):
     for name in COMBINATIONS:
         for path in (rendered / name).rglob("*"):
-            if path.is_file():
+            if path.is_file() and "__pycache__" not in path.parts:  # other tests import flows
                 text = path.read_text()
                 assert "aws_secret_access_key" not in text.lower(), path
                 assert "PREFECT_API_KEY=" not in text.replace("PREFECT_API_KEY=<", ""), path

@@ -338,7 +338,7 @@ def test_readme_goes_from_zero_to_a_completed_run(rendered):
 def test_no_secret_value_is_ever_rendered(rendered):
     for name in COMBINATIONS:
         for path in (rendered / name).rglob("*"):
-            if path.is_file():
+            if path.is_file() and "__pycache__" not in path.parts:  # other tests import flows
                 text = path.read_text()
                 assert not re.search(r'"private_key"\s*:\s*"-----BEGIN', text), path  # key file
                 # Only references: a placeholder, a shell variable or a Secret Manager name.
