@@ -57,9 +57,11 @@ def new_project(destination: Path, *args: str) -> Path:
 
 
 def assert_own_tests_and_lint_pass(project: Path) -> None:
-    """The rendered project's own pytest passes (and ran something) and its ruff is clean."""
+    """The rendered project's own pytest passes (and ran something) without a warning, and its
+    ruff is clean."""
     result = run_in_project(project, "pytest", "-q")
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout
+    assert " warning" not in result.stdout, result.stdout  # a user's first run reads as clean
     lint = run_in_project(project, "ruff", "check", ".")
     assert lint.returncode == 0, lint.stdout
