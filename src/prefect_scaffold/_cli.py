@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 import signal
+import sys
 import threading
 import traceback
 from enum import StrEnum
@@ -70,6 +71,23 @@ def _interrupt(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
 
+def _keeping_swallowed_stops(previous: Any) -> Any:
+    """An unraisable-exception hook that keeps our handlers' stop when a finalizer swallowed it.
+
+    A signal that arrives while some library's `__del__` runs raises inside it; Python prints
+    "Exception ignored ... KeyboardInterrupt" with a traceback and carries on. The stop is kept
+    instead and raised before the command writes (or when it returns), so Ctrl-C still stops it.
+    """
+    from .writing.staging import swallowed
+
+    def hook(unraisable: Any) -> None:
+        if issubclass(unraisable.exc_type, KeyboardInterrupt):
+            swallowed(unraisable.exc_value)
+        else:
+            previous(unraisable)
+    return hook
+
+
 #: Set by `main()`: this process exits when the command returns, so a command that wrote keeps
 #: ignoring Ctrl-C until then (in-process callers such as tests get their handlers back).
 _WHOLE_PROCESS = False
@@ -79,15 +97,19 @@ GC_YOUNG_THRESHOLD = 100_000
 
 def _run(command: Any) -> None:
     """Run a command body, turning our errors, Ctrl-C and SIGTERM into exit codes."""
-    from .writing.staging import start_command, written
+    from .writing.staging import start_command, stop_if_swallowed, written
 
     start_command()
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = ((signal.signal(signal.SIGTERM, _terminate), signal.signal(signal.SIGINT,
                                                                           _interrupt))
                 if in_main_thread else None)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _keeping_swallowed_stops(previous_hook)
     try:
         command()
+        if not written():
+            stop_if_swallowed()
     except ScaffoldError as problem:
         _console.error(str(problem))
         raise typer.Exit(problem.exit_code) from None
@@ -106,6 +128,8 @@ def _run(command: Any) -> None:
                        "traceback above")
         raise typer.Exit(EXIT_CRASH) from None
     finally:
+        if not _WHOLE_PROCESS:  # a process that ends keeps it: finalizers run at shutdown too
+            sys.unraisablehook = previous_hook
         if previous is not None and not (_WHOLE_PROCESS and written()):
             signal.signal(signal.SIGTERM, previous[0])
             signal.signal(signal.SIGINT, previous[1])

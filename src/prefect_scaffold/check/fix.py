@@ -74,9 +74,11 @@ class FixResult:
         """Update the file in place, as editors and formatters do: hard links, bind mounts, owner,
         mode and ACLs keep seeing the same file. A symlink is written through only to a file in
         the project (`project`, else the file's folder). The content must still be what was read;
-        the space is reserved first and Ctrl-C held off, so the file is never left half written."""
+        the space is reserved first and Ctrl-C held off, so the file is never left half written;
+        once it is whole the command finishes (a stop then would be reported as "nothing was
+        written")."""
         from prefect_scaffold.errors import FixRefused
-        from prefect_scaffold.writing.staging import signals_deferred
+        from prefect_scaffold.writing.staging import signals_held
 
         # Resolved once: the path checked is the path opened, and O_NOFOLLOW refuses a symlink
         # put in its place after the check.
@@ -99,7 +101,7 @@ class FixResult:
             # The size first: a file grown (or swapped for a huge one) is not read into memory.
             if status.st_size != len(original) or _read_all(handle, len(original)) != original:
                 raise FixRefused(self.file, "changed since it was read; run --fix again")
-            with signals_deferred():
+            with signals_held(commits=True):
                 try:
                     _reserve(handle, len(fixed))  # a full disk fails here, before a byte changes
                     _write_all(handle, fixed)

@@ -30,6 +30,10 @@ _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 #: commit succeeded). From then on Ctrl-C and SIGTERM no longer stop it: it finishes (exit 0)
 #: rather than end halfway after the point of no return, or claim that nothing was written.
 _written = False
+#: A Ctrl-C or SIGTERM whose exception Python swallowed: raised while a finalizer ran (some
+#: object's `__del__`, a weakref callback), it is only printed as "Exception ignored" and the
+#: command would run on as if the user had not stopped it.
+_swallowed: BaseException | None = None
 
 
 def written() -> bool:
@@ -37,8 +41,23 @@ def written() -> bool:
 
 
 def start_command() -> None:
-    global _written
+    global _written, _swallowed
     _written = False
+    _swallowed = None
+
+
+def swallowed(stop: BaseException) -> None:
+    """Remember a stop a finalizer swallowed (see `stop_if_swallowed`)."""
+    global _swallowed
+    _swallowed = stop
+
+
+def stop_if_swallowed() -> None:
+    """Raise the stop a finalizer swallowed, before the command changes anything for good."""
+    global _swallowed
+    stop, _swallowed = _swallowed, None
+    if stop is not None:
+        raise stop
 
 
 def stages_inside(destination: Path) -> bool:
@@ -156,6 +175,8 @@ def signals_held(*, commits: bool = False) -> Iterator[None]:
     "interrupted; nothing was written", which would then be false.
     """
     global _written
+    if commits:
+        stop_if_swallowed()
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
     try:
         yield
