@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,14 @@ from tests.helpers.skips import (
 # would compile Prefect again, doubling an import of its server (18.7 s -> 8.9 s measured).
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
+
+# One pytest cache for every rendered project's own test run in this session (xdist workers
+# inherit it), as a developer's second run of a project has: their temporary Prefect server then
+# starts from a migrated database instead of migrating a new one each time. The first run of a
+# project, which migrates, is tested on its own (tests/e2e/test_serve_vm_e2e.py).
+if "PREFECT_SCAFFOLD_RENDERED_PYTEST_CACHE" not in os.environ:
+    os.environ["PREFECT_SCAFFOLD_RENDERED_PYTEST_CACHE"] = tempfile.mkdtemp(
+        prefix="rendered-pytest-cache-")
 
 pytest_plugins = ["pytester"]
 # The skip count by reason, and in CI the gate that lets only platform facts skip.

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -28,10 +29,21 @@ def project(tmp_path_factory):
                        "flow_name=served_etl")
 
 
-def test_rendered_project_passes_its_own_tests(project):
-    result = run_in_project(project, "pytest", "-q")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert " passed" in result.stdout
+def test_rendered_project_passes_its_own_tests_first_and_second_time(project):
+    # The project's own pytest cache, empty, as on a user's first run (the rest of the suite
+    # shares one): the first run migrates a database and keeps it for the next.
+    env = {**project_env(), "PYTEST_ADDOPTS": ""}
+    kept = project / ".pytest_cache" / "d" / "prefect-database"
+    assert not kept.exists()
+    for _ in ("first", "second"):
+        result = run_in_project(project, "pytest", "-q", env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert " passed" in result.stdout
+        [database] = kept.iterdir()
+        assert database.name.startswith("prefect-3.") and database.suffix == ".db"
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            assert db.execute("select count(*) from alembic_version").fetchone() == (1,)
+            assert db.execute("select count(*) from flow_run").fetchone() == (0,)
 
 
 def test_rendered_project_lints_clean(project):

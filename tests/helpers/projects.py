@@ -24,10 +24,12 @@ def render_template(name: str, destination: Path, **data: Any) -> RenderResult:
 
 
 def project_env() -> dict[str, str]:
-    """Environment for a rendered project's uv: no Prefect settings leak in from the test."""
+    """Environment for a rendered project's uv: no Prefect settings leak in from the test; its
+    pytest uses the session's shared cache (see tests/conftest.py)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PREFECT_") and k != "VIRTUAL_ENV"}
     env["UV_PYTHON_DOWNLOADS"] = "never"  # use this machine's Python; never fetch one
+    env["PYTEST_ADDOPTS"] = f"-o cache_dir={os.environ['PREFECT_SCAFFOLD_RENDERED_PYTEST_CACHE']}"
     return env
 
 
