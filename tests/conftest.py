@@ -32,9 +32,17 @@ sys.dont_write_bytecode = False
 # inherit it), as a developer's second run of a project has: their temporary Prefect server then
 # starts from a migrated database instead of migrating a new one each time. The first run of a
 # project, which migrates, is tested on its own (tests/e2e/test_serve_vm_e2e.py).
+# The suite's own Prefect servers keep their migrated database there too
+# (tests/helpers/prefect_server.py). Removed by the process that made it, at the end.
+_SESSION_CACHE = None
 if "PREFECT_SCAFFOLD_RENDERED_PYTEST_CACHE" not in os.environ:
-    os.environ["PREFECT_SCAFFOLD_RENDERED_PYTEST_CACHE"] = tempfile.mkdtemp(
-        prefix="rendered-pytest-cache-")
+    _SESSION_CACHE = tempfile.mkdtemp(prefix="rendered-pytest-cache-")
+    os.environ["PREFECT_SCAFFOLD_RENDERED_PYTEST_CACHE"] = _SESSION_CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SESSION_CACHE is not None:
+        shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 pytest_plugins = ["pytester"]
 # The skip count by reason, and in CI the gate that lets only platform facts skip.

@@ -23,9 +23,8 @@ from tests.helpers.ecs_moto import (
     stack_failures,
     submit_with_ecs_worker,
 )
-from tests.helpers.loopback import free_port, running
 from tests.helpers.prefect_deploy import without_build_steps
-from tests.helpers.prefect_server import server_env
+from tests.helpers.prefect_server import running_server
 from tests.helpers.projects import project_env, render_template, sync_project
 from tests.helpers.recorded_commands import real, real_aws_cli, recorded_commands
 
@@ -44,13 +43,7 @@ POOL = "ecs-pool"
 def auth_server(tmp_path_factory):
     """A Prefect server that refuses requests without the basic-auth string; its API URL."""
     home = tmp_path_factory.mktemp("auth-server")
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    env = {**server_env(home), "PREFECT_SERVER_API_AUTH_STRING": AUTH}
-    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-               "--port", str(port)]
-    # A generous start-up time: its database migrations take minutes on a loaded machine.
-    with running(command, f"{api_url}/health", home / "server.log", env=env, timeout=300):
+    with running_server(home, timeout=300, PREFECT_SERVER_API_AUTH_STRING=AUTH) as api_url:
         yield api_url
 
 
