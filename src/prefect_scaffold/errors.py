@@ -121,6 +121,7 @@ class TemplateRefused(ScaffoldError):
 class UnreachableSource(ScaffoldError):
     def __init__(self, url: str, problem: str) -> None:
         super().__init__(f"--template-source {url}: {problem}")
+        self.problem = problem
 
 
 class CannotUpdate(ScaffoldError):

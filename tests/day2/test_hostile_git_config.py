@@ -291,3 +291,27 @@ def test_listing_a_templates_versions_ignores_the_repository_run_in(tmp_path, mo
     monkeypatch.chdir(project)
     with pytest.raises(CannotUpdate, match="cannot list the versions"):
         _newest_tag(project, url)
+
+
+def test_new_from_a_team_source_ignores_the_repository_run_in(cli, tmp_path, monkeypatch):
+    """`new --template-source URL` without a ref lists the source's tags to pick the newest
+    release; run from inside a repository whose config sends that URL elsewhere
+    (`url.<base>.insteadOf`), it still renders the source's own release."""
+    real, bait = tmp_path / "team-template", tmp_path / "bait"
+    for source, greeting, tag in ((real, "The team's release.", "1.0.0"),
+                                  (bait, "The attacker's.", "9.9.9")):
+        _team_template(source, greeting=greeting)
+        git(source, "init", "-q")
+        commit_all(source, greeting)
+        git(source, "tag", tag)
+    here = tmp_path / "their-repository"
+    here.mkdir()
+    plain_git(here, "init", "-q")
+    with open(here / ".git" / "config", "a") as config:
+        config.write(f'[url "{bait}"]\n\tinsteadOf = {real}\n')
+    monkeypatch.chdir(here)
+    result = cli("new", tmp_path / "p", "--template-source", real, "--defaults")
+    assert result.exit_code == 0, result.output
+    assert "The team's release." in (tmp_path / "p" / "README.md").read_text()
+    assert yaml.safe_load((tmp_path / "p" / ".copier-answers.yml").read_text())["_commit"] == (
+        "1.0.0")

@@ -160,6 +160,30 @@ def test_team_source_renders_a_tag_and_updates_to_the_next(cli, tmp_path):
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "2.0.0"
 
 
+def test_a_team_source_without_a_ref_renders_its_newest_release(cli, tmp_path):
+    # As copier picks it: the newest release tag, not a pre-release nor unreleased commits; the
+    # questions are read from that same version.
+    source = tmp_path / "team-template"
+    for version, greeting in (("1.0.0", "Version one."), ("2.0.0", "Version two."),
+                              ("3.0.0rc1", "A release candidate."), (None, "Unreleased.")):
+        _team_template(source, greeting=greeting)
+        if version == "2.0.0":  # a question only this release asks (defaulted)
+            config = yaml.safe_load((source / "copier.yml").read_text())
+            config["team"] = {"type": "str", "default": "data-eng"}
+            (source / "copier.yml").write_text(yaml.safe_dump(config))
+        if version == "1.0.0":
+            git(source, "init", "-q")
+        commit_all(source, greeting)
+        if version:
+            git(source, "tag", version)
+    result = cli("new", tmp_path / "p", "--template-source", source.as_uri(), "--defaults",
+                 "--data", "team=platform")  # a question of 2.0.0 only
+    assert result.exit_code == 0, result.output
+    assert "Version two." in (tmp_path / "p" / "README.md").read_text()
+    answers = yaml.safe_load((tmp_path / "p" / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "2.0.0" and answers["team"] == "platform"
+
+
 def test_team_source_with_tasks_needs_trust(cli, tmp_path):
     source = tmp_path / "team-template"
     _team_template(source, greeting="hi", tasks=True)

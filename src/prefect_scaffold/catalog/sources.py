@@ -7,10 +7,12 @@ are read from a shallow clone so `--data` is validated before anything renders.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from prefect_scaffold import hardened_git
 from prefect_scaffold.errors import InvalidSource, UnreachableSource
@@ -67,15 +69,21 @@ def team(url: str, vcs_ref: str | None) -> TemplateSource:
     validate_location(url)
     if vcs_ref is not None:
         validate_ref(vcs_ref)
+    if url.lower().startswith("file://"):  # copier reads file:// as a folder named "file:"
+        url = unquote(urlsplit(url).path)
     local = Path(url).expanduser()
     if local.is_dir() and not (local / ".git").exists():
         if not (local / "copier.yml").is_file():
             raise UnreachableSource(url, "has no copier.yml at its root")
         return TemplateSource(load_template(local.absolute()), str(local.absolute()), vcs_ref)
+    if vcs_ref is None:
+        # The version copier would pick, chosen here: its own listing reads the config of the
+        # repository around the working directory (see newest_release_tag). HEAD: no release.
+        vcs_ref = newest_release_tag(url) or "HEAD"
     with tempfile.TemporaryDirectory(prefix="prefect-scaffold-source-") as workdir:
         checkout = Path(workdir) / "source"
         command = ["clone", "--quiet", "--depth", "1"]
-        if vcs_ref:
+        if vcs_ref != "HEAD":
             command += ["--branch", vcs_ref]
         result = hardened_git.run(*command, "--", url, str(checkout))
         if result.returncode != 0:
@@ -84,3 +92,31 @@ def team(url: str, vcs_ref: str | None) -> TemplateSource:
         if not (checkout / "copier.yml").is_file():
             raise UnreachableSource(url, "has no copier.yml at its root")
         return TemplateSource(load_template(checkout), url, vcs_ref)
+
+
+def newest_release_tag(url: str) -> str | None:
+    """The newest tag of `url` that names a release (a PEP 440 version, not a pre-release), as
+    copier picks one when given no ref; None when there is none.
+
+    Listed here rather than by copier, whose `git ls-remote` runs in the working directory and so
+    reads the config of the repository around it (`url.*.insteadOf` would send it elsewhere;
+    `http.<url>.cookieFile` with `saveCookies` writes any file): GIT_DIR names no repository.
+    `--` ends git's options: the URL may come from a file a pull request wrote.
+    """
+    from packaging.version import InvalidVersion, Version
+
+    result = hardened_git.run("ls-remote", "--tags", "--refs", "--", url,
+                              env={"GIT_DIR": os.devnull})
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines()
+        raise UnreachableSource(url, lines[-1] if lines else "git ls-remote failed")
+    releases = []
+    for line in result.stdout.splitlines():
+        tag = line.rsplit("refs/tags/", 1)[-1]
+        try:
+            version = Version(tag)
+        except InvalidVersion:
+            continue
+        if not version.is_prerelease:
+            releases.append((version, tag))
+    return max(releases)[1] if releases else None

@@ -33,6 +33,7 @@ from prefect_scaffold.errors import (
     CannotUpdate,
     NothingToCheck,
     ScaffoldError,
+    UnreachableSource,
     UntrustedSource,
     UntrustedTemplate,
 )
@@ -109,27 +110,16 @@ def _require_trusted(project: Path, url: str, *, trust: bool,
 
 
 def _newest_tag(project: Path, url: str) -> str:
-    from packaging.version import InvalidVersion, Version
+    from prefect_scaffold.catalog.sources import newest_release_tag
 
-    # `--` ends git's options: the URL comes from a file a pull request may have written.
-    # GIT_DIR names no repository: ls-remote would read the config of the one around the
-    # working directory (the project's: `url.*.insteadOf`, `http.<url>.cookieFile`).
-    result = hardened_git.run("ls-remote", "--tags", "--refs", "--", url,
-                              env={"GIT_DIR": os.devnull})
-    if result.returncode != 0:
-        lines = result.stderr.strip().splitlines()
-        raise CannotUpdate(project, f"cannot list the versions of {url}: "
-                           f"{lines[-1] if lines else 'git ls-remote failed'}")
-    versions = []
-    for line in result.stdout.splitlines():
-        tag = line.rsplit("refs/tags/", 1)[-1]
-        try:
-            versions.append((Version(tag), tag))
-        except InvalidVersion:
-            continue
-    if not versions:
+    try:
+        tag = newest_release_tag(url)
+    except UnreachableSource as error:
+        raise CannotUpdate(project, f"cannot list the versions of {url}: {error.problem}") \
+            from None
+    if tag is None:
         raise CannotUpdate(project, f"{url} has no version tags (like 1.2.0) to update to")
-    return max(versions)[1]
+    return tag
 
 
 def _newest_allowed(project: Path, recorded: RecordedSource, latest_from: str | None, *,
