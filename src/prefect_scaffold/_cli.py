@@ -76,7 +76,8 @@ def _keeping_swallowed_stops(previous: Any) -> Any:
 
     A signal that arrives while some library's `__del__` runs raises inside it; Python prints
     "Exception ignored ... KeyboardInterrupt" with a traceback and carries on. The stop is kept
-    instead and raised before the command writes (or when it returns), so Ctrl-C still stops it.
+    instead and raised before the command's point of no return, so Ctrl-C still stops it; a
+    command that gets there first, or writes nothing, finishes.
     """
     from .writing.staging import swallowed
 
@@ -97,7 +98,7 @@ GC_YOUNG_THRESHOLD = 100_000
 
 def _run(command: Any) -> None:
     """Run a command body, turning our errors, Ctrl-C and SIGTERM into exit codes."""
-    from .writing.staging import start_command, stop_if_swallowed, written
+    from .writing.staging import start_command, swallowed, written
 
     start_command()
     in_main_thread = threading.current_thread() is threading.main_thread()
@@ -105,11 +106,10 @@ def _run(command: Any) -> None:
                                                                           _interrupt))
                 if in_main_thread else None)
     previous_hook = sys.unraisablehook
-    sys.unraisablehook = _keeping_swallowed_stops(previous_hook)
+    if in_main_thread:  # where our handlers raise the stops it keeps
+        sys.unraisablehook = ours = _keeping_swallowed_stops(previous_hook)
     try:
         command()
-        if not written():
-            stop_if_swallowed()
     except ScaffoldError as problem:
         _console.error(str(problem))
         raise typer.Exit(problem.exit_code) from None
@@ -128,7 +128,10 @@ def _run(command: Any) -> None:
                        "traceback above")
         raise typer.Exit(EXIT_CRASH) from None
     finally:
-        if not _WHOLE_PROCESS:  # a process that ends keeps it: finalizers run at shutdown too
+        # A stop kept but never raised (the command wrote, or failed first) ends with it; a
+        # process that ends keeps the hook, since finalizers run at shutdown too.
+        swallowed(None)
+        if in_main_thread and not _WHOLE_PROCESS and sys.unraisablehook is ours:
             sys.unraisablehook = previous_hook
         if previous is not None and not (_WHOLE_PROCESS and written()):
             signal.signal(signal.SIGTERM, previous[0])

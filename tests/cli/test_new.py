@@ -1,7 +1,4 @@
 import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -145,42 +142,6 @@ def test_interrupted_render_leaves_the_destination_as_it_was(cli, tmp_path, monk
     assert result.exit_code == 130
     assert "nothing was written" in result.stderr
     assert os.listdir(project) == [] and os.listdir(tmp_path) == ["p"]
-
-
-# A Ctrl-C that lands while some library object's `__del__` runs (plumbum's, in copier, did in
-# CI) raises inside the finalizer: Python prints "Exception ignored ... Traceback" and goes on.
-SWALLOWED_CTRL_C = textwrap.dedent("""
-    import os, signal, sys
-    import copier
-    from prefect_scaffold import _cli
-
-    class Finalized:
-        def __del__(self):
-            os.kill(os.getpid(), signal.{signal})
-            for _ in range(1000):  # the handler runs here, inside the finalizer
-                pass
-
-    real_run_copy = copier.run_copy
-
-    def render_then_collect(src, dst, **kwargs):
-        real_run_copy(src, dst, **kwargs)
-        Finalized()  # collected at once
-
-    copier.run_copy = render_then_collect
-    sys.argv = ["prefect-scaffold", "new", sys.argv[1], "--template", "serve_vm", "--defaults"]
-    _cli.main()
-""")
-
-
-@pytest.mark.parametrize(("signal_name", "exit_code"), [("SIGINT", 130), ("SIGTERM", 143)])
-def test_a_stop_swallowed_by_a_finalizer_still_stops_the_render(tmp_path, signal_name,
-                                                               exit_code):
-    result = subprocess.run(
-        [sys.executable, "-c", SWALLOWED_CTRL_C.format(signal=signal_name), tmp_path / "p"],
-        capture_output=True, text=True, timeout=300)
-    assert result.returncode == exit_code, result.stderr
-    assert result.stderr == "error: interrupted; nothing was written\n"
-    assert os.listdir(tmp_path) == []
 
 
 def test_rendered_directory_is_not_private(cli, tmp_path):

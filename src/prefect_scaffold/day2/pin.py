@@ -16,6 +16,7 @@ from pathlib import Path
 
 from prefect_scaffold.errors import CannotPin, CannotUpdate
 from prefect_scaffold.writing import answers_file
+from prefect_scaffold.writing.staging import signals_held
 
 from .history import _GIT_SPEC, _INSTALLABLE, _WHEEL_URL
 
@@ -50,5 +51,6 @@ def pin(project: Path, spec: str | None) -> str:
         raise CannotPin(project, f"--spec {spec}: the project's template is at release "
                            f"{recorded.version}; pin prefect-scaffold=={recorded.version}, or "
                            f"run `uvx --from {spec} prefect-scaffold update` to move to {pinned}")
-    answers_file.record_answer(recorded.path, "scaffold_install", spec)
+    with signals_held(commits=True):  # written: a Ctrl-C now must not claim otherwise
+        answers_file.record_answer(recorded.path, "scaffold_install", spec)
     return spec

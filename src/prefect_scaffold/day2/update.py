@@ -155,7 +155,8 @@ def update(project: Path, *, check_only: bool = False, trust: bool = False,
                                                       notify=notify)
     if latest == current:
         if recorded.legacy:
-            answers_file.record_bundled(recorded.path, str(recorded.bundled), latest)
+            with signals_held(commits=True):
+                answers_file.record_bundled(recorded.path, str(recorded.bundled), latest)
         return UpdateResult(current, latest, migrated=recorded.legacy)
     from prefect_scaffold.writing.git import START_BY_HAND, enclosing_work_tree
 

@@ -18,6 +18,8 @@ subprocess is validated here first.
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,7 +112,7 @@ def record_bundled(answers_file: Path, name: str, tag: str) -> None:
     recorded = yaml.safe_load(text) or {}
     answers = {"_commit": tag, "_src_path": f"{BUNDLED}{name}",
                **{k: v for k, v in recorded.items() if k not in ("_commit", "_src_path")}}
-    answers_file.write_text(header + yaml.safe_dump(answers, sort_keys=False, allow_unicode=True))
+    _replace(answers_file, header + yaml.safe_dump(answers, sort_keys=False, allow_unicode=True))
 
 
 def record_answer(answers_file: Path, key: str, value: str) -> None:
@@ -120,7 +122,7 @@ def record_answer(answers_file: Path, key: str, value: str) -> None:
     header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
     recorded = yaml.safe_load(text) or {}
     recorded[key] = value
-    answers_file.write_text(header + yaml.safe_dump(recorded, sort_keys=False, allow_unicode=True))
+    _replace(answers_file, header + yaml.safe_dump(recorded, sort_keys=False, allow_unicode=True))
 
 
 def write_source(answers_file: Path, src_path: str, commit: str) -> None:
@@ -128,4 +130,16 @@ def write_source(answers_file: Path, src_path: str, commit: str) -> None:
     text = answers_file.read_text()
     recorded = yaml.safe_load(text) or {}
     recorded.update(_src_path=src_path, _commit=commit)
-    answers_file.write_text(yaml.safe_dump(recorded, sort_keys=False, allow_unicode=True))
+    _replace(answers_file, yaml.safe_dump(recorded, sort_keys=False, allow_unicode=True))
+
+
+def _replace(answers_file: Path, text: str) -> None:
+    """Write the answers file whole or not at all: a Ctrl-C or a full disk halfway through a
+    plain write would leave it empty, and `update` then knows nothing of the project."""
+    partial = answers_file.with_name(f".{answers_file.name}.partial")
+    try:
+        partial.write_text(text)
+        shutil.copymode(answers_file, partial)
+        os.replace(partial, answers_file)
+    finally:
+        partial.unlink(missing_ok=True)

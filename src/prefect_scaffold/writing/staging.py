@@ -46,8 +46,8 @@ def start_command() -> None:
     _swallowed = None
 
 
-def swallowed(stop: BaseException) -> None:
-    """Remember a stop a finalizer swallowed (see `stop_if_swallowed`)."""
+def swallowed(stop: BaseException | None) -> None:
+    """Remember a stop a finalizer swallowed (see `stop_if_swallowed`); None forgets it."""
     global _swallowed
     _swallowed = stop
 
