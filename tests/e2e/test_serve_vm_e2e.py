@@ -29,13 +29,17 @@ def project(tmp_path_factory):
                        "flow_name=served_etl")
 
 
-def test_rendered_project_passes_its_own_tests_first_and_second_time(project):
+def test_rendered_project_passes_its_own_tests_first_time_and_with_a_damaged_cache(project):
     # The project's own pytest cache, empty, as on a user's first run (the rest of the suite
-    # shares one): the first run migrates a database and keeps it for the next.
+    # shares one, so later runs start from the kept database): the first run migrates a
+    # database and keeps it; a kept copy damaged since is migrated afresh and replaced.
     env = {**project_env(), "PYTEST_ADDOPTS": ""}
     kept = project / ".pytest_cache" / "d" / "prefect-database"
     assert not kept.exists()
-    for _ in ("first", "second"):
+    for run in ("first", "after damage"):
+        if run == "after damage":
+            damaged = next(kept.iterdir())
+            damaged.write_bytes(damaged.read_bytes()[:200_000])  # a disk that filled up
         result = run_in_project(project, "pytest", "-q", env=env)
         assert result.returncode == 0, result.stdout + result.stderr
         assert " passed" in result.stdout
