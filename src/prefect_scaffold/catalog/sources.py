@@ -78,8 +78,8 @@ def team(url: str, vcs_ref: str | None) -> TemplateSource:
         return TemplateSource(load_template(local.absolute()), str(local.absolute()), vcs_ref)
     if vcs_ref is None:
         # The version copier would pick, chosen here: its own listing reads the config of the
-        # repository around the working directory (see newest_release_tag). HEAD: no release.
-        vcs_ref = newest_release_tag(url) or "HEAD"
+        # repository around the working directory (see newest_version_tag). HEAD: no release.
+        vcs_ref = newest_version_tag(url) or "HEAD"
     with tempfile.TemporaryDirectory(prefix="prefect-scaffold-source-") as workdir:
         checkout = Path(workdir) / "source"
         command = ["clone", "--quiet", "--depth", "1"]
@@ -87,16 +87,16 @@ def team(url: str, vcs_ref: str | None) -> TemplateSource:
             command += ["--branch", vcs_ref]
         result = hardened_git.run(*command, "--", url, str(checkout))
         if result.returncode != 0:
-            lines = result.stderr.strip().splitlines()
-            raise UnreachableSource(url, lines[-1] if lines else "git clone failed")
+            raise UnreachableSource(url, git_problem(result.stderr, "git clone failed"))
         if not (checkout / "copier.yml").is_file():
             raise UnreachableSource(url, "has no copier.yml at its root")
         return TemplateSource(load_template(checkout), url, vcs_ref)
 
 
-def newest_release_tag(url: str) -> str | None:
-    """The newest tag of `url` that names a release (a PEP 440 version, not a pre-release), as
-    copier picks one when given no ref; None when there is none.
+def newest_version_tag(url: str, *, prereleases: bool = False) -> str | None:
+    """The newest tag of `url` that names a version (PEP 440; a pre-release only with
+    `prereleases`), as copier picks one when given no ref; None when there is none. Tags a
+    `--vcs-ref` could not name (an epoch's `!`) are skipped: `update` must accept what we record.
 
     Listed here rather than by copier, whose `git ls-remote` runs in the working directory and so
     reads the config of the repository around it (`url.*.insteadOf` would send it elsewhere;
@@ -108,15 +108,22 @@ def newest_release_tag(url: str) -> str | None:
     result = hardened_git.run("ls-remote", "--tags", "--refs", "--", url,
                               env={"GIT_DIR": os.devnull})
     if result.returncode != 0:
-        lines = result.stderr.strip().splitlines()
-        raise UnreachableSource(url, lines[-1] if lines else "git ls-remote failed")
-    releases = []
+        raise UnreachableSource(url, git_problem(result.stderr, "git ls-remote failed"))
+    versions = []
     for line in result.stdout.splitlines():
-        tag = line.rsplit("refs/tags/", 1)[-1]
+        tag = line.partition("\t")[2].removeprefix("refs/tags/")
         try:
-            version = Version(tag)
-        except InvalidVersion:
+            version = Version(validate_ref(tag))
+        except (InvalidVersion, InvalidSource):
             continue
-        if not version.is_prerelease:
-            releases.append((version, tag))
-    return max(releases)[1] if releases else None
+        if prereleases or not version.is_prerelease:
+            versions.append((version, tag))
+    return max(versions)[1] if versions else None
+
+
+def git_problem(stderr: str, otherwise: str) -> str:
+    """What went wrong, from git's error output: its `fatal:` line (the last line of a message
+    can be "and the repository exists.", the opposite of the truth), else its last line."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    fatal = [line.removeprefix("fatal:").strip() for line in lines if line.startswith("fatal:")]
+    return fatal[0] if fatal else lines[-1] if lines else otherwise

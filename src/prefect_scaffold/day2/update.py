@@ -110,10 +110,10 @@ def _require_trusted(project: Path, url: str, *, trust: bool,
 
 
 def _newest_tag(project: Path, url: str) -> str:
-    from prefect_scaffold.catalog.sources import newest_release_tag
+    from prefect_scaffold.catalog.sources import newest_version_tag
 
-    try:
-        tag = newest_release_tag(url)
+    try:  # pre-releases count, as they always did here: a project may be at one
+        tag = newest_version_tag(url, prereleases=True)
     except UnreachableSource as error:
         raise CannotUpdate(project, f"cannot list the versions of {url}: {error.problem}") \
             from None
