@@ -70,7 +70,8 @@ def test_sigterm_during_a_team_source_clone_leaves_no_clone_folder(cli, tmp_path
         return real_run(command, *args, **kwargs)
 
     monkeypatch.setattr(subprocess, "run", cancelled)
+    # A ref: straight to the clone (without one, the tags are listed first).
     result = cli("new", tmp_path / "p", "--template-source", "https://example.invalid/t.git",
-                 "--defaults")
+                 "--vcs-ref", "1.0.0", "--defaults")
     assert result.exit_code == 143
     assert os.listdir(scratch) == [] and not (tmp_path / "p").exists()
