@@ -136,7 +136,7 @@ def test_switched_deployments_equal_the_served_ones_on_a_server(cli, served, tmp
     assert pool_shapes == served_shapes
     assert len(served_shapes) == 2
     if template == "k8s_pool":  # one is enough: both templates' own tests run in their e2e
-        own_tests = run_in_project(served, "pytest", "-q", "-p", "no:cacheprovider")
+        own_tests = run_in_project(served, "pytest", "-q")
         assert own_tests.returncode == 0, own_tests.stdout[-3000:] + own_tests.stderr[-2000:]
 
 

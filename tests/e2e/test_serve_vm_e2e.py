@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +49,50 @@ def test_rendered_project_passes_its_own_tests_first_time_and_with_a_damaged_cac
         with contextlib.closing(sqlite3.connect(database)) as db:
             assert db.execute("select count(*) from alembic_version").fetchone() == (1,)
             assert db.execute("select count(*) from flow_run").fetchone() == (0,)
+
+
+def _temporary_servers(project) -> list[int]:
+    """The pids of temporary Prefect servers the project's tests started (they run in it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if (entry.name.isdigit() and b"create_app(ephemeral=True)" in
+                    (entry / "cmdline").read_bytes()
+                    and (entry / "cwd").resolve() == project.resolve()):
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return False
+
+
+def test_a_killed_test_run_leaves_no_temporary_server_behind(project):
+    # SIGKILL runs no teardown: the server notices its standard input close and stops itself.
+    tests = subprocess.Popen(["uv", "run", "--quiet", "pytest", "-q"], cwd=project,
+                             env=project_env(), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (servers := _temporary_servers(project)):
+            assert tests.poll() is None and time.monotonic() < deadline, "no server started"
+            time.sleep(0.05)
+        [server] = servers
+        session = int((Path("/proc") / str(server) / "stat").read_text().rsplit(")", 1)[1]
+                      .split()[1])  # its parent: pytest
+        os.kill(session, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while _running(server) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(server), "the server outlived its test session"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(tests.pid, signal.SIGKILL)
+        tests.wait()
+        for left in _temporary_servers(project):
+            os.kill(left, signal.SIGKILL)
 
 
 def test_rendered_project_lints_clean(project):

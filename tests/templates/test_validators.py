@@ -37,3 +37,13 @@ def test_a_flow_name_with_a_newline_is_refused_on_the_command_line(cli, tmp_path
                  "--data", "flow_name=hello\n")
     assert result.exit_code == 2 and "flow_name" in result.stderr
     assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("name", ["l", "import"])
+def test_a_flow_name_ruff_refuses_as_a_function_name_is_refused(cli, tmp_path, name):
+    # `def l(` fails the project's own lint (E743, an ambiguous name); a keyword is no name at all.
+    result = cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults",
+                 "--data", f"flow_name={name}")
+    assert result.exit_code == 2 and "flow_name" in result.stderr and "not a keyword or l" in (
+        result.stderr)
+    assert not (tmp_path / "p").exists()
