@@ -61,6 +61,7 @@ CASES = [(expression, "default") for expression in ISSUE + NEW] + [
 
 
 @pytest.mark.parametrize(("expression", "field"), CASES)
+@pytest.mark.slow
 def test_an_unbounded_expression_is_refused_with_bounded_memory(tmp_path, expression, field):
     question = {"type": "str", "default": "x", field: expression}
     source = team_template(tmp_path / "team", question)

@@ -15,6 +15,7 @@ def answers(project):
     return yaml.safe_load((project / ".copier-answers.yml").read_text())
 
 
+@pytest.mark.slow
 def test_project_file_beats_user_file_and_data_beats_both(cli, tmp_path, monkeypatch):
     config_home = tmp_path / "config"
     (config_home / "prefect-scaffold").mkdir(parents=True)
@@ -59,6 +60,7 @@ def test_broken_toml_is_refused(cli, tmp_path, monkeypatch):
     assert_refused(cli("new", "p", "--template", "serve_vm", "--defaults"), "not valid TOML")
 
 
+@pytest.mark.slow
 def test_every_new_says_which_file_supplied_which_answers(cli, tmp_path, monkeypatch):
     (tmp_path / "prefect-scaffold.toml").write_text(
         '[defaults]\nproject_name = "from-team"\nnamespace = "for-k8s-only"\n')
@@ -68,6 +70,7 @@ def test_every_new_says_which_file_supplied_which_answers(cli, tmp_path, monkeyp
     assert f"team defaults {tmp_path / 'prefect-scaffold.toml'}: project_name\n" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_search_stops_at_the_git_root(cli, tmp_path, monkeypatch):
     # A file above the repository (a shared /srv, a parent checkout) is not this project's.
     (tmp_path / "prefect-scaffold.toml").write_text('[defaults]\nproject_name = "planted"\n')
@@ -80,6 +83,7 @@ def test_the_search_stops_at_the_git_root(cli, tmp_path, monkeypatch):
     assert "team defaults" not in result.stderr
 
 
+@pytest.mark.slow
 def test_the_search_stops_at_home(cli, tmp_path, monkeypatch):
     (tmp_path / "prefect-scaffold.toml").write_text('[defaults]\nproject_name = "planted"\n')
     (tmp_path / "home" / "work").mkdir(parents=True)
@@ -90,6 +94,7 @@ def test_the_search_stops_at_home(cli, tmp_path, monkeypatch):
     assert answers(tmp_path / "home" / "work" / "p")["project_name"] != "planted"
 
 
+@pytest.mark.slow
 def test_a_file_anyone_could_write_is_ignored_and_said_so(cli, tmp_path, monkeypatch):
     planted = tmp_path / "prefect-scaffold.toml"
     planted.write_text('[defaults]\nproject_name = "planted"\n')
@@ -102,6 +107,7 @@ def test_a_file_anyone_could_write_is_ignored_and_said_so(cli, tmp_path, monkeyp
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason=NOT_ROOT)
+@pytest.mark.slow
 def test_a_file_owned_by_another_user_is_ignored(cli, tmp_path, monkeypatch):
     planted = tmp_path / "prefect-scaffold.toml"
     planted.write_text('[defaults]\nproject_name = "planted"\n')

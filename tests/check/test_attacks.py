@@ -82,6 +82,7 @@ def test_binary_flow_file(cli: Invoke, project: Project) -> None:
     "x = " + "+".join(["1"] * 200_000) + "\n",
     "def f():\n" + "".join(" " * i + "if x:\n" for i in range(1, 120)) + " " * 120 + "pass\n",
 ])
+@pytest.mark.slow
 def test_deeply_nested_python_flow(cli: Invoke, project: Project, source: str) -> None:
     root = project()
     (root / "flows" / "etl.py").write_text(source + FLOW)

@@ -29,6 +29,7 @@ def survey():
     del sys.modules["check_corpus_survey"]
 
 
+@pytest.mark.slow
 def test_survey_rows_on_our_fixtures(survey, tmp_path: Path, capsys) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -88,6 +88,7 @@ def test_stages_follow_args_and_earlier_stages() -> None:
     assert not has_git(stages("FROM alpine\nRUN apk add git-lfs\n"))
 
 
+@pytest.mark.slow
 def test_rendered_git_project_on_a_slim_base_needs_its_git_install(tmp_path: Path) -> None:
     """The shared Dockerfile's `apt-get install git` is what keeps a slim base clean."""
     render_template("k8s_pool", tmp_path / "p", code_storage="git")

@@ -65,6 +65,7 @@ def test_custom_resources_and_templated_manifests_are_noted(project: Project) ->
     assert sorted(f.severity for f in notes) == ["info", "info"]
 
 
+@pytest.mark.slow
 def test_base_job_template_job_is_valid_as_the_worker_builds_it(project: Project) -> None:
     template = _job_template()
     assert not strict_errors(worker_job_manifest(template, {}))  # the reference renderer agrees

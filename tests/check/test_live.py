@@ -96,6 +96,7 @@ def test_api_without_url_is_refused(cli: Invoke, project: Project,
                        "PREFECT_API_URL is not set")
 
 
+@pytest.mark.slow
 def test_api_unreachable_is_refused(cli: Invoke, project: Project,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"http://127.0.0.1:{free_port()}/api"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from prefect_scaffold.check import check
 from tests.helpers.projects import render_template
 
@@ -11,6 +13,7 @@ def _placeholders(project):
                   for f in check(project).findings if f.rule == "placeholder")
 
 
+@pytest.mark.slow
 def test_defaults_warn_about_every_placeholder_they_left(tmp_path):
     project = tmp_path / "flows"
     render_template("k8s_pool", project)
@@ -23,6 +26,7 @@ def test_defaults_warn_about_every_placeholder_they_left(tmp_path):
                if f.rule == "placeholder")
 
 
+@pytest.mark.slow
 def test_a_project_with_real_values_has_no_placeholder_warning(tmp_path):
     project = tmp_path / "flows"
     render_template("k8s_pool", project, image_registry="ghcr.io/acme",
@@ -31,6 +35,7 @@ def test_a_project_with_real_values_has_no_placeholder_warning(tmp_path):
     assert _placeholders(project) == []
 
 
+@pytest.mark.slow
 def test_the_example_aws_account_is_named_where_it_is_used(tmp_path):
     project = tmp_path / "flows"
     render_template("ecs_pool", project)

@@ -21,6 +21,7 @@ RENDERS = [(name, {}) for name in template_names()] + [
 @pytest.mark.parametrize(("name", "data"), RENDERS,
                          ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in d.items()) or 'defaults'}"
                               for n, d in RENDERS])
+@pytest.mark.slow
 def test_check_on_template_defaults_is_clean(name: str, data: dict, tmp_path: Path) -> None:
     render_template(name, tmp_path / name, **data)
     report = check(tmp_path / name)

@@ -9,6 +9,7 @@ import signal
 import pytest
 
 
+@pytest.mark.slow
 def test_sigterm_mid_render_cleans_up_and_exits_143(cli, tmp_path, monkeypatch):
     import copier
 

@@ -39,6 +39,7 @@ def _git(project, *args):
                           check=True).stdout
 
 
+@pytest.mark.slow
 def test_new_commits_the_rendered_files_as_the_configured_author(cli, tmp_path, git_identity):
     git_identity("Ada")
     result = cli("new", tmp_path / "demo", "--template", "serve_vm", "--defaults")
@@ -50,6 +51,7 @@ def test_new_commits_the_rendered_files_as_the_configured_author(cli, tmp_path, 
     assert "git: initial commit" in result.stderr
 
 
+@pytest.mark.slow
 def test_without_a_git_identity_the_commit_is_made_by_a_named_local_identity(
         cli, tmp_path, git_identity):
     git_identity(None)
@@ -60,6 +62,7 @@ def test_without_a_git_identity_the_commit_is_made_by_a_named_local_identity(
     assert "git commit --amend --reset-author" in result.stderr
 
 
+@pytest.mark.slow
 def test_no_git_makes_no_repository_and_says_how_to_start_one(cli, tmp_path, git_identity):
     git_identity("Ada")
     result = cli("new", tmp_path / "demo", "--template", "serve_vm", "--defaults", "--no-git")
@@ -68,6 +71,7 @@ def test_no_git_makes_no_repository_and_says_how_to_start_one(cli, tmp_path, git
     assert "git init -b main && git add -A && git commit" in result.stderr
 
 
+@pytest.mark.slow
 def test_inside_a_work_tree_nothing_is_committed_and_that_is_said(cli, tmp_path, git_identity):
     git_identity("Ada")
     _git(tmp_path, "init", "--quiet")
@@ -83,6 +87,7 @@ def test_project_name_follows_the_destination(folder, expected, tmp_path):
     assert project_name_for(tmp_path / folder) == expected
 
 
+@pytest.mark.slow
 def test_new_defaults_the_project_name_to_the_destination(cli, tmp_path):
     result = cli("new", tmp_path / "Sales Reports", "--template", "serve_vm", "--defaults",
                  "--no-git")
@@ -93,6 +98,7 @@ def test_new_defaults_the_project_name_to_the_destination(cli, tmp_path):
 
 
 @pytest.mark.parametrize("folder", ["2024", "___"])
+@pytest.mark.slow
 def test_a_destination_that_leaves_no_valid_name_is_refused(cli, tmp_path, folder):
     result = cli("new", tmp_path / folder, "--template", "serve_vm", "--defaults")
     assert_refused(result, "project_name", "--data project_name=NAME")
@@ -123,6 +129,7 @@ OWN_NAMES["push_pool"] = OWN_NAMES["gcp_pool"] = OWN_NAMES["azure_pool"] = OWN_N
     # shared by every project: its owner decides (strict: passes once fixed, then drop the mark).
     pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=SHARED_ECR_REPOSITORY))
     if name == "push_pool" else name for name in sorted(OWN_NAMES)])
+@pytest.mark.slow
 def test_two_default_renders_share_no_project_names(cli, tmp_path, template):
     extra = ["--data", "docker=true"] if template == "serve_vm" else []
     names = []
@@ -156,6 +163,7 @@ def test_install_spec_says_how_to_install_the_running_tool_again(tmp_path, direc
     assert install_spec(_distribution(tmp_path, direct_url)) == spec
 
 
+@pytest.mark.slow
 def test_scaffold_install_is_recorded_and_can_be_given(cli, tmp_path):
     result = cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults", "--no-git",
                  "--data", "scaffold_install=prefect-scaffold==1.2.3")
@@ -167,6 +175,7 @@ def test_scaffold_install_is_recorded_and_can_be_given(cli, tmp_path):
     assert_refused(refused, "scaffold_install")
 
 
+@pytest.mark.slow
 def test_the_rendered_runner_skips_with_a_warning_naming_pin_when_no_spec_is_known(
         cli, tmp_path):
     cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults", "--no-git",
@@ -200,6 +209,7 @@ def test_the_rendered_runner_skips_with_a_warning_naming_pin_when_no_spec_is_kno
     assert yaml.safe_load(text)["scaffold_install"] == f"prefect-scaffold=={__version__}"
 
 
+@pytest.mark.slow
 def test_pin_refuses_a_spec_update_could_not_use(cli, tmp_path):
     cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults", "--no-git",
         "--data", "scaffold_install=")
@@ -221,6 +231,7 @@ def test_pin_refuses_a_spec_update_could_not_use(cli, tmp_path):
 
 
 @pytest.mark.parametrize("configured", [None, "master", "trunk"])
+@pytest.mark.slow
 def test_a_new_repository_is_on_main_whatever_git_is_configured_with(
         cli, tmp_path, git_identity, configured):
     """The deploy workflows trigger on `main` and `code_storage=git` pulls `main`."""
@@ -235,6 +246,7 @@ def test_a_new_repository_is_on_main_whatever_git_is_configured_with(
     assert deploy[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads `on:` as True
 
 
+@pytest.mark.slow
 def test_update_of_a_no_git_project_says_how_to_start_the_repository(cli, tmp_path,
                                                                       monkeypatch):
     monkeypatch.setenv("PREFECT_SCAFFOLD_CACHE", str(tmp_path / "cache"))

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pexpect
+import pytest
 import yaml
 
 
@@ -19,6 +20,7 @@ def spawn(*args: str) -> pexpect.spawn:
                                               os.environ["PREFECT_SCAFFOLD_CACHE"]})
 
 
+@pytest.mark.slow
 def test_questions_by_keystroke_then_the_equivalent_command_reproduces_the_project(tmp_path):
     child = spawn("new", str(tmp_path / "typed"))
     child.expect_exact("A. Do your flow runs need")
@@ -65,6 +67,7 @@ def test_questions_by_keystroke_then_the_equivalent_command_reproduces_the_proje
     assert again == typed
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_a_prompt_writes_nothing(tmp_path):
     child = spawn("new", str(tmp_path / "p"), "--template", "serve_vm")
     child.expect_exact("Project name")
@@ -76,6 +79,7 @@ def test_ctrl_c_at_a_prompt_writes_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_declining_the_recommendation_offers_the_other_templates(tmp_path):
     child = spawn("new", str(tmp_path / "p"), "--no-containers")
     child.expect_exact("Use serve_vm?")

@@ -21,6 +21,7 @@ print(",".join(heavy))
     ["tree", "--format", "mermaid"],
     ["list", "--json"],
 ])
+@pytest.mark.slow
 def test_fast_commands_import_neither_copier_nor_prefect(args):
     # A fresh interpreter: the test session itself has imported both long ago.
     result = subprocess.run([sys.executable, "-c", PROBE.format(args=args)],

@@ -7,6 +7,7 @@ import yaml
 from tests.helpers.cli import assert_refused
 
 
+@pytest.mark.slow
 def test_defaults_render_serve_vm_and_record_the_decision(cli, tmp_path):
     result = cli("new", tmp_path / "demo", "--defaults")
     assert result.exit_code == 0, result.output
@@ -19,6 +20,7 @@ def test_defaults_render_serve_vm_and_record_the_decision(cli, tmp_path):
     assert "serve.py" in result.stdout.splitlines()
 
 
+@pytest.mark.slow
 def test_tree_flags_choose_the_template(cli, tmp_path):
     result = cli("new", tmp_path / "p", "--no-containers", "--defaults",
                  "--data", "project_name=flows-a", "--data", "docker=true")
@@ -27,6 +29,7 @@ def test_tree_flags_choose_the_template(cli, tmp_path):
     assert 'name = "flows-a"' in (tmp_path / "p" / "pyproject.toml").read_text()
 
 
+@pytest.mark.slow
 def test_data_beats_data_file(cli, tmp_path):
     answers = tmp_path / "answers.yml"
     answers.write_text("project_name: from-file\nflow_name: from_file\n")
@@ -37,6 +40,7 @@ def test_data_beats_data_file(cli, tmp_path):
     assert (recorded["project_name"], recorded["flow_name"]) == ("from-flag", "from_file")
 
 
+@pytest.mark.slow
 def test_dry_run_lists_files_and_writes_nothing(cli, tmp_path):
     result = cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults", "--dry-run")
     assert result.exit_code == 0
@@ -45,6 +49,7 @@ def test_dry_run_lists_files_and_writes_nothing(cli, tmp_path):
     assert os.listdir(tmp_path) == []  # no staging folder left behind
 
 
+@pytest.mark.slow
 def test_force_overwrites_template_files_and_keeps_the_users(cli, tmp_path):
     project = tmp_path / "p"
     project.mkdir()
@@ -58,6 +63,7 @@ def test_force_overwrites_template_files_and_keeps_the_users(cli, tmp_path):
     assert (project / "notes.txt").read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_an_empty_existing_directory_is_accepted(cli, tmp_path):
     (tmp_path / "p").mkdir()
     assert cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults").exit_code == 0
@@ -126,6 +132,7 @@ def test_home_is_refused_without_force(cli, monkeypatch, tmp_path):
     assert_refused(cli("new", tmp_path, "--template", "serve_vm", "--defaults"), "home")
 
 
+@pytest.mark.slow
 def test_interrupted_render_leaves_the_destination_as_it_was(cli, tmp_path, monkeypatch):
     import copier
 
@@ -144,6 +151,7 @@ def test_interrupted_render_leaves_the_destination_as_it_was(cli, tmp_path, monk
     assert os.listdir(project) == [] and os.listdir(tmp_path) == ["p"]
 
 
+@pytest.mark.slow
 def test_rendered_directory_is_not_private(cli, tmp_path):
     cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults")
     assert Path(tmp_path / "p").stat().st_mode & 0o055 == 0o055 & ~_umask()
@@ -169,6 +177,7 @@ def test_a_secret_passed_as_an_answer_is_refused_and_not_echoed(cli, tmp_path, v
     assert not (tmp_path / "p").exists()
 
 
+@pytest.mark.slow
 def test_ordinary_long_words_are_not_mistaken_for_secrets(cli, tmp_path):
     description = "Nightly ingestion of the warehouse tables into the lakehouse"
     result = cli("new", tmp_path / "p", "--template", "serve_vm", "--defaults",

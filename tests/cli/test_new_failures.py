@@ -63,12 +63,14 @@ BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\
     ("description: &x [*x]\n", "containing itself"),
     ("description: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
 ])
+@pytest.mark.slow
 def test_yaml_that_would_take_unbounded_work_is_refused(cli, tmp_path, content, problem):
     data_file = tmp_path / "answers.yml"
     data_file.write_text(content)
     refused(new(cli, tmp_path, "--data-file", data_file), tmp_path, "--data-file", problem)
 
 
+@pytest.mark.slow
 def test_ordinary_aliases_still_work(cli, tmp_path):
     data_file = tmp_path / "answers.yml"
     data_file.write_text("project_name: &d my-flows\ndescription: *d\n")

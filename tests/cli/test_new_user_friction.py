@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from prefect_scaffold.tree.decision_tree import TREE
 from prefect_scaffold.tree.recommend import recommend
 from tests.helpers.cli import assert_refused
@@ -17,6 +19,7 @@ def test_a_folder_name_that_loses_characters_is_refused(cli, tmp_path):
     assert not (tmp_path / "123abc").exists()
 
 
+@pytest.mark.slow
 def test_defaults_fill_only_what_the_given_flags_allow(cli, tmp_path):
     result = cli("new", tmp_path / "k8s", "--kubernetes", "--defaults", "--dry-run")
     assert result.exit_code == 0, result.output
@@ -33,6 +36,7 @@ def test_containers_without_serverless_or_kubernetes_explains_that_yes():
     assert no.rationale == TREE.leaves["serve_vm"].rationale and no.presets() == {}
 
 
+@pytest.mark.slow
 def test_update_of_a_folder_that_does_not_exist_is_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "prefect_scaffold", "update",
                              str(tmp_path / "no-such-dir")], capture_output=True, text=True)
@@ -44,6 +48,7 @@ def test_switch_to_an_unknown_template_names_to(cli, tmp_path):
     assert_refused(cli("switch", tmp_path, "--to", "nope"), "--to: unknown template 'nope'")
 
 
+@pytest.mark.slow
 def test_force_lists_the_files_it_replaces(cli, tmp_path):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "README.md").write_text("mine\n")
@@ -54,6 +59,7 @@ def test_force_lists_the_files_it_replaces(cli, tmp_path):
     assert "--force replaced 1 existing file(s): README.md\n" in result.stderr
 
 
+@pytest.mark.slow
 def test_check_suggests_uv_in_a_uv_project(tmp_path, monkeypatch):
     import builtins
 
@@ -73,6 +79,7 @@ def test_check_suggests_uv_in_a_uv_project(tmp_path, monkeypatch):
     assert not any("pip install" in m for m in messages)
 
 
+@pytest.mark.slow
 def test_rendered_readmes_link_to_no_package_page(tmp_path):
     render_template("serve_vm", tmp_path / "p", scaffold_install="prefect-scaffold==0.1.0")
     readme = (tmp_path / "p" / "README.md").read_text()

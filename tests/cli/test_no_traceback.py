@@ -56,6 +56,7 @@ def offline(monkeypatch):
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(command=st.sampled_from(COMMANDS), arguments=st.lists(ARGUMENT, max_size=6),
        files=PROJECT, answers=ANSWERS, project_first=st.booleans())
+@pytest.mark.slow
 def test_no_input_ends_in_a_traceback(offline, monkeypatch, command, arguments, files, answers,
                                       project_first):
     with tempfile.TemporaryDirectory() as workdir:

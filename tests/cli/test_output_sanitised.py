@@ -54,6 +54,7 @@ def hostile_checkouts(tmp_path) -> Path:
 
 
 @pytest.mark.parametrize("flags", [[], ["--format", "markdown"], ["--json"]])
+@pytest.mark.slow
 def test_status_prints_no_escape_and_no_credential(cli, hostile_checkouts, flags):
     result = cli("status", hostile_checkouts, *flags)
     assert result.exit_code == 0, result.output

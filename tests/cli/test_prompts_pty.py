@@ -4,11 +4,13 @@ empty answer where the default is not empty, and invalid input answered with wha
 from __future__ import annotations
 
 import pexpect
+import pytest
 import yaml
 
 from tests.cli.test_interactive import spawn
 
 
+@pytest.mark.slow
 def test_help_none_and_invalid_input_at_the_template_prompts(tmp_path):
     child = spawn("new", str(tmp_path / "night-jobs"), "--template", "serve_vm", "--no-git")
     child.expect_exact("Project name")
@@ -44,6 +46,7 @@ def test_help_none_and_invalid_input_at_the_template_prompts(tmp_path):
     assert answers["schedule"] == "" and answers["docker"] is False
 
 
+@pytest.mark.slow
 def test_tree_questions_say_what_is_accepted(tmp_path):
     child = spawn("new", str(tmp_path / "p"))
     child.expect_exact("A. Do your flow runs need")
@@ -63,6 +66,7 @@ def test_every_question_a_prompt_asks_has_help_text():
     assert silent == []
 
 
+@pytest.mark.slow
 def test_question_mark_at_a_tree_question_shows_its_help(tmp_path):
     child = spawn("new", str(tmp_path / "p"))
     child.expect_exact("A. Do your flow runs need")
@@ -74,6 +78,7 @@ def test_question_mark_at_a_tree_question_shows_its_help(tmp_path):
     child.expect(pexpect.EOF)
 
 
+@pytest.mark.slow
 def test_question_mark_at_a_template_question_says_what_is_allowed(tmp_path):
     child = spawn("new", str(tmp_path / "night-jobs"), "--template", "serve_vm", "--no-git")
     child.expect_exact("Project name")
@@ -84,6 +89,7 @@ def test_question_mark_at_a_template_question_says_what_is_allowed(tmp_path):
     child.expect(pexpect.EOF)
 
 
+@pytest.mark.slow
 def test_push_pool_never_offers_the_self_hosted_api_it_refuses(tmp_path):
     given = ["project_name=p", "description=d", "python_version=3.12", "flow_name=hello_etl",
              "schedule=0 6 * * *", "provider=ecs", "work_pool_name=ecs-push-pool",
@@ -97,6 +103,7 @@ def test_push_pool_never_offers_the_self_hosted_api_it_refuses(tmp_path):
     assert "self-hosted" not in child.before
 
 
+@pytest.mark.slow
 def test_sigterm_at_a_prompt_exits_143_and_writes_nothing(tmp_path):
     import signal
 

@@ -40,6 +40,7 @@ SWALLOWED_DURING_NEW = textwrap.dedent("""
 
 
 @pytest.mark.parametrize(("signal_name", "exit_code"), [("SIGINT", 130), ("SIGTERM", 143)])
+@pytest.mark.slow
 def test_a_stop_swallowed_by_a_finalizer_still_stops_the_render(tmp_path, signal_name,
                                                                exit_code):
     result = subprocess.run(
@@ -75,6 +76,7 @@ SWALLOWED_AFTER_PIN = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_stop_swallowed_after_pin_wrote_is_not_reported_as_nothing_written(tmp_path):
     project = tmp_path / "p"
     render_template("serve_vm", project)
@@ -86,6 +88,7 @@ def test_a_stop_swallowed_after_pin_wrote_is_not_reported_as_nothing_written(tmp
     assert answers.read_text() != before and "nothing was written" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_swallowed_stop_does_not_outlive_the_command(tmp_path, monkeypatch):
     import prefect_scaffold.scaffold as scaffold
     from prefect_scaffold.errors import InvalidAnswer

@@ -83,6 +83,7 @@ def test_adopt_apply_then_update_check_and_check_pass(cli, tmp_path, fixture):
     assert all(line.endswith("[placeholder]") for line in warnings), checked.output
 
 
+@pytest.mark.slow
 def test_data_beats_what_the_repository_says(cli, tmp_path):
     repository = checkout_of("k8s_repo", tmp_path)
     result = cli("adopt", repository, "--template", "k8s_pool", "--defaults", "--apply",
@@ -116,6 +117,7 @@ def test_an_answer_the_template_rejects_names_the_file_it_came_from(cli, tmp_pat
     assert not (repository / ".copier-answers.yml").exists()
 
 
+@pytest.mark.slow
 def test_an_adopted_repository_takes_the_next_template_release(cli, tmp_path, monkeypatch):
     repository = checkout_of("k8s_repo", tmp_path)
     assert cli("adopt", repository, "--template", "k8s_pool", "--defaults",
@@ -177,6 +179,7 @@ def test_a_real_repository_passes_its_tests_lint_and_check_after_adopt(cli, tmp_
     assert checked.exit_code == 0, checked.output
 
 
+@pytest.mark.slow
 def test_serve_py_is_written_from_the_repositorys_own_deployments(cli, tmp_path):
     repository = checkout_of("quickstart", tmp_path)
     result = cli("adopt", repository, "--template", "serve_vm", "--defaults", "--apply")
@@ -195,6 +198,7 @@ def test_serve_py_is_written_from_the_repositorys_own_deployments(cli, tmp_path)
     assert sorted(p.name for p in (repository / "flows").iterdir()) == ["flows.py"]
 
 
+@pytest.mark.slow
 def test_the_template_tooling_is_merged_into_a_pyproject_that_keeps_every_line(cli, tmp_path):
     repository = checkout_of("serve_repo", tmp_path)
     theirs = (repository / "pyproject.toml").read_text()
@@ -210,6 +214,7 @@ def test_the_template_tooling_is_merged_into_a_pyproject_that_keeps_every_line(c
                                                           "flows/daily_report.py", "serve.py"]
 
 
+@pytest.mark.slow
 def test_worker_packages_join_the_deploy_group(cli, tmp_path):
     repository = checkout_of("k8s_repo", tmp_path)
     (repository / "pyproject.toml").write_text('[project]\nname = "churn-model"\n'
@@ -223,6 +228,7 @@ def test_worker_packages_join_the_deploy_group(cli, tmp_path):
 
 
 @pytest.mark.parametrize("template", ["k8s_pool", "ecs_pool"])  # one shared name rule, and ECS's
+@pytest.mark.slow
 def test_a_pool_name_prefect_accepts_is_adopted_as_it_is(cli, tmp_path, template):
     repository = checkout_of("hello_world", tmp_path)
     prefect_yaml = repository / "prefect.yaml"
@@ -252,6 +258,7 @@ def run_serve(repository: Path, code: str) -> subprocess.CompletedProcess:
                           text=True, env={**os.environ, "PYTHONPATH": str(repository)})
 
 
+@pytest.mark.slow
 def test_a_hostile_entrypoint_is_never_code_in_serve_py(cli, tmp_path):
     marker = tmp_path / "ran"
     payload = f"[__import__('pathlib').Path({str(marker)!r}).touch()][0]"
@@ -266,6 +273,7 @@ def test_a_hostile_entrypoint_is_never_code_in_serve_py(cli, tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_flows_of_one_name_in_two_files_are_each_served(cli, tmp_path):
     other = (FIXTURES / "quickstart" / "flows" / "flows.py").read_text().replace("flow 2", "other")
     repository = adopted_with([
@@ -281,6 +289,7 @@ def test_flows_of_one_name_in_two_files_are_each_served(cli, tmp_path):
                                              "second flows/other.py:run_my_flow"]
 
 
+@pytest.mark.slow
 def test_names_and_parameters_reach_serve_py_as_prefect_yaml_spells_them(cli, tmp_path):
     name = 'report 😀 """ \\N{BULLET} {x}'
     parameters = {"name": "wörld 😀\n\\u0041", "goodbye": True}

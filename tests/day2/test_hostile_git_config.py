@@ -97,6 +97,7 @@ def test_the_hardened_environment_overrides_the_repository(tmp_path, ran, hostil
     assert hardened_git.run("ls-remote", "ext::sh -c true", cwd=repo).returncode != 0
 
 
+@pytest.mark.slow
 def test_a_password_prompt_runs_no_program(tmp_path, ran, hostile_global, monkeypatch):
     """A remote that asks for credentials (401) gets none: no askPass, no credential helper."""
     import http.server
@@ -127,6 +128,7 @@ def test_a_password_prompt_runs_no_program(tmp_path, ran, hostile_global, monkey
     assert not ran.exists(), ran.read_text()
 
 
+@pytest.mark.slow
 def test_new_commits_with_the_users_identity_and_runs_nothing(cli, tmp_path, ran,
                                                               hostile_global):
     project = tmp_path / "p"
@@ -136,6 +138,7 @@ def test_new_commits_with_the_users_identity_and_runs_nothing(cli, tmp_path, ran
     assert not ran.exists()
 
 
+@pytest.mark.slow
 def test_new_inside_a_hostile_repository_runs_nothing(cli, tmp_path, ran, hostile_global):
     outer = tmp_path / "outer"
     outer.mkdir()
@@ -146,6 +149,7 @@ def test_new_inside_a_hostile_repository_runs_nothing(cli, tmp_path, ran, hostil
     assert not ran.exists()
 
 
+@pytest.mark.slow
 def test_bundled_update_switch_status_and_check_run_nothing(cli, tmp_path, ran, hostile_global,
                                                            next_release):  # noqa: F811
     project = tmp_path / "p"
@@ -169,6 +173,7 @@ def test_bundled_update_switch_status_and_check_run_nothing(cli, tmp_path, ran, 
     assert not ran.exists()
 
 
+@pytest.mark.slow
 def test_team_update_runs_nothing(cli, tmp_path, ran, hostile_global):
     source = tmp_path / "team-template"
     _team_template(source, greeting="Version one.")
@@ -205,6 +210,7 @@ def test_adopt_apply_runs_nothing(cli, tmp_path, ran, hostile_global):
     assert not ran.exists()
 
 
+@pytest.mark.slow
 def test_no_commit_of_the_tool_runs_the_repositorys_hooks(cli, tmp_path, ran, hostile_global):
     """One rule for every commit the tool makes (new's first, switch's, update's throwaway
     history): no hook runs, whether in .git/hooks or named by core.hooksPath."""

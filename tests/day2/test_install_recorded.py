@@ -41,6 +41,7 @@ def answers(project):
     return yaml.safe_load((project / ".copier-answers.yml").read_text())
 
 
+@pytest.mark.slow
 def test_adopt_records_the_tool_that_adopted(cli, tmp_path):
     repository = checkout_of("serve_repo", tmp_path)
     result = cli("adopt", repository, "--template", "serve_vm", "--defaults", "--apply")
@@ -49,6 +50,7 @@ def test_adopt_records_the_tool_that_adopted(cli, tmp_path):
     assert answers(repository)["_commit"] == cache.content_tag(registry.get_template("serve_vm"))
 
 
+@pytest.mark.slow
 def test_update_then_switch_from_an_emptied_cache(cli, tmp_path, monkeypatch):
     project = tmp_path / "project"
     render_template("serve_vm", project, scaffold_install=OLD)

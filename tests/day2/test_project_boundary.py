@@ -56,6 +56,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 # --- adopt -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["pyproject.toml", "prefect.yaml", "README.md"])
+@pytest.mark.slow
 def test_adopt_does_not_read_a_file_linking_out_of_the_repository(cli, repository, tmp_path,
                                                                  name):
     replace_with_link(repository / name, outside_secret(tmp_path))
@@ -65,6 +66,7 @@ def test_adopt_does_not_read_a_file_linking_out_of_the_repository(cli, repositor
 
 
 @pytest.mark.parametrize("folder", ["flows", "tests", ".github"])
+@pytest.mark.slow
 def test_adopt_apply_does_not_write_through_a_folder_linking_out(cli, repository, tmp_path,
                                                                 folder):
     outside = tmp_path / "outside"
@@ -80,6 +82,7 @@ def test_adopt_apply_does_not_write_through_a_folder_linking_out(cli, repository
 
 
 @pytest.mark.parametrize("name", ["README.md", ".gitignore", ".pre-commit-config.yaml"])
+@pytest.mark.slow
 def test_adopt_apply_does_not_create_the_target_of_a_dangling_link(cli, repository, tmp_path,
                                                                   name):
     target = tmp_path / "outside2" / name
@@ -110,6 +113,7 @@ def test_adopt_refuses_a_huge_file_at_once(cli, repository, name, mib):
 # --- switch ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("link", ["helm", "flows"])
+@pytest.mark.slow
 def test_switch_does_not_write_through_a_committed_folder_link(cli, served, tmp_path,  # noqa: F811
                                                                link):
     outside = tmp_path / "outside"
@@ -131,6 +135,7 @@ def test_switch_does_not_write_through_a_committed_folder_link(cli, served, tmp_
     "x = " + "-" * 200_000 + "1\n",
     "x = 1" + " + 1" * 200_000 + "\n",
 ])
+@pytest.mark.slow
 def test_switch_on_a_pathological_serve_script_is_one_line(cli, served, script):  # noqa: F811
     (served / "serve.py").write_text(script)
     commit_all(served, "deep")

@@ -80,12 +80,14 @@ def test_switch_keeps_flows_and_carries_deployments_over(cli, served, template):
     assert cli("update", served, "--check").exit_code == 0
 
 
+@pytest.mark.slow
 def test_switch_to_the_template_it_uses_is_refused(cli, served):
     assert_refused(cli("switch", served, "--to", "serve_vm", "--defaults"),
                    "already uses template serve_vm")
     assert git_out(served, "branch", "--show-current") == "main"
 
 
+@pytest.mark.slow
 def test_switch_with_a_dirty_tree_is_refused(cli, served):
     (served / "flows" / "hello_etl.py").write_text("# half done\n")
     assert_refused(cli("switch", served, "--to", "k8s_pool", "--defaults"),
@@ -140,6 +142,7 @@ def test_switched_deployments_equal_the_served_ones_on_a_server(cli, served, tmp
         assert own_tests.returncode == 0, own_tests.stdout[-3000:] + own_tests.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_switch_from_a_fresh_clone_with_an_empty_cache(cli, served, tmp_path, monkeypatch):
     """A colleague's clone: no template cache, and `uv sync` left an untracked uv.lock. The
     installed tool bundles the recorded version, so nothing needs installing."""
@@ -158,6 +161,7 @@ def test_switch_from_a_fresh_clone_with_an_empty_cache(cli, served, tmp_path, mo
     assert "prefect-scaffold pin --spec prefect-scaffold==" in result.stderr
 
 
+@pytest.mark.slow
 def test_switch_names_only_ways_out_it_has(cli, served, tmp_path, monkeypatch):
     """A version neither the cache, the installed tool nor an installable release has: the
     error names what to do with `switch`'s own means (it has no --template-source)."""
@@ -173,6 +177,7 @@ def test_switch_names_only_ways_out_it_has(cli, served, tmp_path, monkeypatch):
     assert "--template-source" not in result.stderr
 
 
+@pytest.mark.slow
 def test_switch_after_pin_leaves_an_untouched_readme_without_conflicts(cli, served):
     """`pin` changes an answer but re-renders nothing: the README must not render that answer,
     or switch's base (the old render with the pin) disagrees with the user's README."""

@@ -3,6 +3,7 @@ tags as copier reads them, and every version we record is one `update` accepts."
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from tests.day2.test_update import _team_template, commit_all, git
@@ -19,6 +20,7 @@ def _tagged(source, *versions: str) -> None:
         git(source, "tag", version)
 
 
+@pytest.mark.slow
 def test_a_project_at_a_pre_release_is_not_downgraded_by_update(cli, tmp_path):
     # A team ships 2.0.0rc1; a project opts in with --vcs-ref (or `update`, which counts
     # pre-releases, moved it there). Skipping them, `update` picked 1.0.0 and copier refused:
@@ -34,6 +36,7 @@ def test_a_project_at_a_pre_release_is_not_downgraded_by_update(cli, tmp_path):
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "2.0.0rc1"
 
 
+@pytest.mark.slow
 def test_an_epoch_release_rendered_by_new_is_accepted_by_update(cli, tmp_path):
     # `1!0.5` (epoch 1 beats 1.0.0) is no ref `update` accepts in an answers file ("tampered"):
     # it is skipped, and what `new` records `update` reads.
@@ -45,6 +48,7 @@ def test_an_epoch_release_rendered_by_new_is_accepted_by_update(cli, tmp_path):
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_a_tag_whose_name_contains_refs_tags_is_not_misread(cli, tmp_path):
     # Tag `archive/refs/tags/5.0.0` once read as `5.0.0`, which does not exist: "Remote branch
     # 5.0.0 not found". copier splits on the tab and picks 1.0.0.

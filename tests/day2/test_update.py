@@ -48,6 +48,7 @@ def project(tmp_path, monkeypatch):
     return destination
 
 
+@pytest.mark.slow
 def test_update_keeps_the_users_edit_and_brings_the_template_change(cli, project, next_release):
     flow = project / "flows" / "hello_etl.py"
     flow.write_text(flow.read_text().replace('source: str = "demo"', 'source: str = "warehouse"'))
@@ -68,6 +69,7 @@ def test_update_keeps_the_users_edit_and_brings_the_template_change(cli, project
     assert cli("update", project, "--check").exit_code == 0
 
 
+@pytest.mark.slow
 def test_conflicting_edit_yields_markers_and_exit_1(cli, project, next_release):
     serve = project / "serve.py"
     serve.write_text(serve.read_text().replace('tags=["my-flows"]', 'tags=["mine"]'))
@@ -88,6 +90,7 @@ def test_conflicting_edit_yields_markers_and_exit_1(cli, project, next_release):
     assert any("serve.py:" in line and ": error:" in line for line in result.stdout.splitlines())
 
 
+@pytest.mark.slow
 def test_drift_check_works_on_a_machine_without_the_cache(cli, project, next_release,
                                                          monkeypatch, tmp_path):
     monkeypatch.setenv("PREFECT_SCAFFOLD_CACHE", str(tmp_path / "ci-runner-cache"))
@@ -99,11 +102,13 @@ def test_drift_check_works_on_a_machine_without_the_cache(cli, project, next_rel
     assert result.exit_code == 1 and result.stdout.startswith("outdated")
 
 
+@pytest.mark.slow
 def test_current_project_needs_no_update(cli, project):
     result = cli("update", project)
     assert result.exit_code == 0 and "already at the latest" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_dirty_project_is_refused(cli, project, next_release):
     (project / "serve.py").write_text("# uncommitted\n")
     templates, install = next_release
@@ -129,6 +134,7 @@ def _team_template(root: Path, *, greeting: str, tasks: bool = False) -> None:
     (root / "project" / "README.md.jinja").write_text(f"# {{{{ project_name }}}}\n\n{greeting}\n")
 
 
+@pytest.mark.slow
 def test_team_source_renders_a_tag_and_updates_to_the_next(cli, tmp_path):
     source = tmp_path / "team-template"
     _team_template(source, greeting="Version one.")
@@ -160,6 +166,7 @@ def test_team_source_renders_a_tag_and_updates_to_the_next(cli, tmp_path):
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "2.0.0"
 
 
+@pytest.mark.slow
 def test_a_team_source_without_a_ref_renders_its_newest_release(cli, tmp_path):
     # As copier picks it: the newest release tag, not a pre-release nor unreleased commits; the
     # questions are read from that same version.
@@ -199,6 +206,7 @@ def test_unreachable_team_source(cli, tmp_path):
                        "--defaults"), "--template-source")
 
 
+@pytest.mark.slow
 def test_an_update_killed_midway_is_recovered_by_the_next(cli, project, next_release):
     """SIGKILL can land while the answers file points at the throwaway history, hidden from git."""
     answers_path = project / ".copier-answers.yml"
@@ -219,6 +227,7 @@ def test_an_update_killed_midway_is_recovered_by_the_next(cli, project, next_rel
     assert listed.startswith("H ")  # visible to git again
 
 
+@pytest.mark.slow
 def test_an_untracked_uv_lock_is_the_projects_own(cli, project, next_release):
     """`uv sync` writes uv.lock; update neither calls that dirt nor commits or changes it, and
     still marks conflicts (copier finds them by the untracked files it leaves)."""
@@ -254,6 +263,7 @@ def test_an_untracked_uv_lock_is_the_projects_own(cli, project, next_release):
     assert "?? uv.lock" in status.splitlines()
 
 
+@pytest.mark.slow
 def test_update_says_which_template_change_it_dropped_for_a_file_you_deleted(
         cli, project, next_release):
     (project / ".gitignore").unlink()
@@ -273,6 +283,7 @@ def test_update_says_which_template_change_it_dropped_for_a_file_you_deleted(
     assert "A note of the next release." in (project / "README.md").read_text()
 
 
+@pytest.mark.slow
 def test_update_records_the_tool_that_ran_it(cli, tmp_path, monkeypatch, next_release):
     """The answers file's version is the installed template's, and scaffold_install names the
     tool that ran (this checkout: nobody can install it elsewhere, so it is emptied and the
@@ -293,6 +304,7 @@ def test_update_records_the_tool_that_ran_it(cli, tmp_path, monkeypatch, next_re
     assert "prefect-scaffold pin --spec prefect-scaffold==" in result.stderr
 
 
+@pytest.mark.slow
 def test_latest_from_takes_release_requirements_only(cli, project):
     for spec in ("./dist/prefect_scaffold.whl", "--index-url=http://evil", "requests"):
         assert_refused(cli("update", project, "--check", "--latest-from", spec),

@@ -82,6 +82,7 @@ def offline_index(monkeypatch: pytest.MonkeyPatch, wheels: Path | None) -> None:
         monkeypatch.setenv("UV_FIND_LINKS", str(wheels))
 
 
+@pytest.mark.slow
 def test_no_rendered_file_names_the_rendering_machine(rendered_on_a, tmp_path):
     project, machine_a = rendered_on_a
     for path in project.rglob("*"):
@@ -113,6 +114,7 @@ def test_update_on_another_machine_with_an_empty_cache_keeps_edits(
     assert cli("update", project, "--check").exit_code == 0
 
 
+@pytest.mark.slow
 def test_an_uninstallable_release_names_the_spec_and_the_way_out(
         cli, rendered_on_a, tmp_path, monkeypatch):
     project, _ = rendered_on_a
@@ -132,6 +134,7 @@ def test_an_uninstallable_release_names_the_spec_and_the_way_out(
     assert "*.parquet" in (project / ".gitignore").read_text()
 
 
+@pytest.mark.slow
 def test_a_project_rendered_before_logical_sources_is_migrated(
         cli, rendered_on_a, tmp_path, monkeypatch):
     """Older releases recorded a git repository in the cache, which a killed `new` could leave
@@ -160,6 +163,7 @@ def test_a_project_rendered_before_logical_sources_is_migrated(
     assert not (machine_a.cache / "releases").exists()  # read from the old repository
 
 
+@pytest.mark.slow
 def test_a_release_recorded_as_a_git_commit_is_cloned_not_built(
         cli, rendered_on_a, tmp_path, monkeypatch):
     """`scaffold_install: git+URL@COMMIT` (prefect-scaffold installed from git): the commit's
@@ -191,6 +195,7 @@ def test_a_release_recorded_as_a_git_commit_is_cloned_not_built(
 
 @pytest.mark.parametrize("spec", ["git+file:///x@--upload-pack=touch", "prefect-scaffold>=0",
                                   "git+ext::sh@main", "./local/checkout"])
+@pytest.mark.slow
 def test_a_recorded_install_that_would_run_code_is_refused(cli, rendered_on_a, tmp_path,
                                                            monkeypatch, spec):
     project, _ = rendered_on_a
@@ -206,6 +211,7 @@ def test_a_recorded_install_that_would_run_code_is_refused(cli, rendered_on_a, t
                    spec)
 
 
+@pytest.mark.slow
 def test_a_commit_no_release_matches_is_one_line(cli, rendered_on_a, tmp_path, monkeypatch):
     project, _ = rendered_on_a
     answers_path = project / ".copier-answers.yml"

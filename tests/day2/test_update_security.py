@@ -91,6 +91,7 @@ def test_a_tampered_answers_file_is_one_line(cli, checkout, text, check):
     assert_refused(cli("update", ".", *(["--check"] if check else [])), ".copier-answers.yml")
 
 
+@pytest.mark.slow
 def test_a_tampered_answers_file_reads_as_one_line_from_a_subprocess(checkout):
     """No traceback reaches a CI log, whatever the runner's terminal."""
     write_answers(checkout, "_src_path: {a: b}\n")

@@ -51,6 +51,7 @@ def other_repository(tmp_path: Path, marker: Path) -> tuple[Path, str, str]:
     return source, sha, tag
 
 
+@pytest.mark.slow
 def test_a_git_install_spec_from_another_repository_needs_trust(cli, rendered_on_a, tmp_path,
                                                                monkeypatch):
     project, _ = rendered_on_a
@@ -77,6 +78,7 @@ def test_a_git_install_spec_from_another_repository_needs_trust(cli, rendered_on
     "git+https://bob:ghp_0123456789abcdefghij0123@evil.example/r.git@0123abc",
     "git+ssh://git@evil.example/r.git@main",
 ])
+@pytest.mark.slow
 def test_other_install_urls_are_refused_before_any_fetch(cli, rendered_on_a, tmp_path,
                                                          monkeypatch, spec):
     project, _ = rendered_on_a
@@ -100,6 +102,7 @@ def test_other_install_urls_are_refused_before_any_fetch(cli, rendered_on_a, tmp
     "https://evil.example/\u0440/prefect_scaffold-0.1.0-py3-none-any.whl",
     "git+https://evil.example/r.git@0123abc#subdirectory=/etc",  # out of the clone
 ])
+@pytest.mark.slow
 def test_install_specs_with_shell_characters_are_refused_even_with_trust(
         cli, rendered_on_a, tmp_path, monkeypatch, spec):
     """scripts/prefect-scaffold.sh and people read the spec too: no shell character passes."""
@@ -113,6 +116,7 @@ def test_install_specs_with_shell_characters_are_refused_even_with_trust(
     assert not (machine_b.cache / "releases").exists()
 
 
+@pytest.mark.slow
 def test_a_release_whose_templates_link_out_of_it_is_refused(cli, rendered_on_a, tmp_path,
                                                             monkeypatch):
     project, _ = rendered_on_a
@@ -132,6 +136,7 @@ def test_a_release_whose_templates_link_out_of_it_is_refused(cli, rendered_on_a,
                                 "symlink leading out of the release")
 
 
+@pytest.mark.slow
 def test_a_release_with_one_file_linking_out_is_refused(cli, rendered_on_a, tmp_path,
                                                        monkeypatch):
     project, _ = rendered_on_a
@@ -152,6 +157,7 @@ def test_a_release_with_one_file_linking_out_is_refused(cli, rendered_on_a, tmp_
 
 
 @pytest.mark.parametrize("check", [True, False])
+@pytest.mark.slow
 def test_a_team_source_from_the_answers_file_needs_trust(cli, rendered_on_a, tmp_path, check):
     project, _ = rendered_on_a
     answers_path = project / ".copier-answers.yml"

@@ -12,6 +12,7 @@ from tests.helpers.recorded_commands import MalformedLog, recorded_commands
 LONG = "x" * 9000
 
 
+@pytest.mark.slow
 def test_concurrent_piped_calls_each_log_one_whole_line(tmp_path):
     commands = recorded_commands(tmp_path)
     commands.add("produce", "echo secret")

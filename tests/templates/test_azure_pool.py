@@ -64,6 +64,7 @@ def dry_run(project: Path, script: str) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("name", list(COMBINATIONS))
+@pytest.mark.slow
 def test_worker_container_group_is_valid_for_the_azure_sdk(rendered, name):
     template = load(rendered / name, "infra/worker.json")
     (group,) = template["resources"]
@@ -278,6 +279,7 @@ def test_deploy_workflow_logs_in_with_oidc_and_stores_no_azure_secret(rendered):
     assert steps[-1]["run"] == "uv run prefect --no-prompt deploy --all"
 
 
+@pytest.mark.slow
 def test_scripts_pass_shellcheck_and_fail_fast(rendered):
     for name in COMBINATIONS:
         scripts = sorted((rendered / name / "scripts").glob("*.sh"))
@@ -303,6 +305,7 @@ def test_readme_takes_a_user_from_zero_to_a_completed_run(rendered):
     {"work_pool_name": "azure-pool"}, {"work_pool_name": "sales-reports"},
     {"work_pool_name": "p-int-azure"}, {"work_pool_name": "p" * 63, "project_name": "q" * 64},
     {"resource_group": "r" * 90, "acr_name": "a" * 50}])
+@pytest.mark.slow
 def test_the_project_lints_clean_with_long_names(tmp_path, data):
     """Names land in Python and shell files; the README promises a clean lint for any of them."""
     render_template("azure_pool", tmp_path / "p", **data)
@@ -346,6 +349,7 @@ def test_bad_key_vault_names_are_refused(cli, tmp_path, vault):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_bad_input_exits_2_from_a_real_process(tmp_path):
     destination = tmp_path / "repo"
     result = subprocess.run([sys.executable, "-m", "prefect_scaffold", "new", str(destination),

@@ -43,6 +43,7 @@ def _unquoted(line: str) -> str:
 
 
 @pytest.mark.parametrize("template, name", CASES)
+@pytest.mark.slow
 def test_readme_commands_paste_into_bash_as_they_are(projects, template, name):
     """No <placeholder> where bash reads a redirection, and every bash block parses."""
     readme = (projects[template, name] / "README.md").read_text()

@@ -59,6 +59,7 @@ def load(project: Path, relpath: str):
     return json.loads(text) if relpath.endswith(".json") else yaml.safe_load(text)
 
 
+@pytest.mark.slow
 def test_cfn_lint_passes_for_every_combination(rendered):
     files = [str(rendered / name / "infra" / "worker.yaml") for name in COMBINATIONS]
     result = subprocess.run([str(BIN / "cfn-lint"), "--", *files],
@@ -67,6 +68,7 @@ def test_cfn_lint_passes_for_every_combination(rendered):
 
 
 @pytest.mark.parametrize("name", list(COMBINATIONS))
+@pytest.mark.slow
 def test_worker_task_definition_matches_the_ecs_api_model(rendered, name):
     """The JSON is valid RegisterTaskDefinition input (what --cli-input-json sends) per botocore."""
     import botocore.session
@@ -205,6 +207,7 @@ def test_private_vpc_has_a_nat_gateway_and_no_public_ips(rendered):
     assert stack["Outputs"]["AssignPublicIp"]["Value"] == "DISABLED"
 
 
+@pytest.mark.slow
 def test_scripts_pass_shellcheck_and_fail_fast(rendered):
     for name in ("defaults", "cloud", "self-hosted-basic-auth", "existing-vpc"):
         scripts = sorted((rendered / name / "scripts").glob("*.sh"))
@@ -243,6 +246,7 @@ def _cfn_lint_fargate_table() -> dict[int, set[int]]:
     return table
 
 
+@pytest.mark.slow
 def test_fargate_sizes_are_exactly_those_cfn_lint_knows():
     table = _cfn_lint_fargate_table()
     cpus = get_template("ecs_pool").question("cpu").choices.values()
@@ -264,6 +268,7 @@ def test_the_default_memory_fits_the_cpu(cpu):
     assert answers(cpu=cpu)["memory"] in _cfn_lint_fargate_table()[cpu]
 
 
+@pytest.mark.slow
 def test_every_region_botocore_knows_for_ecs_is_accepted():
     import boto3
 
@@ -275,6 +280,7 @@ def test_every_region_botocore_knows_for_ecs_is_accepted():
         assert answers(aws_region=region)["aws_region"] == region
 
 
+@pytest.mark.slow
 def test_partition_and_registry_domain_follow_botocore():
     import boto3
     import botocore.loaders
@@ -317,6 +323,7 @@ def test_fake_regions_are_rejected(region):
     ("prefect_api_auth_string_secret_arn", "arn:aws:s3:::bucket"),
     ("ecr_repository", "My_Repo"),
 ])
+@pytest.mark.slow
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, key, value):
     destination = tmp_path / "repo"
     data = [f"{key}={value}"] + (["memory=4096"] if key == "cpu" else [])
@@ -341,6 +348,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, key, value
     ["prefect_api_url=https://prefect.example.com"],  # not the API: no /api
     ["prefect_api_url=https://prefect.example.com/api/"],
 ])
+@pytest.mark.slow
 def test_malformed_ids_and_arns_exit_2(tmp_path, data):
     command = [sys.executable, "-m", "prefect_scaffold", "new", str(tmp_path / "repo"),
                "--template", "ecs_pool", "--defaults"]
@@ -352,6 +360,7 @@ def test_malformed_ids_and_arns_exit_2(tmp_path, data):
     assert not (tmp_path / "repo").exists()
 
 
+@pytest.mark.slow
 def test_decision_path_for_serverless_without_cloud_credentials_is_ecs_pool(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "prefect_scaffold", "new", str(tmp_path / "repo"), "--containers",

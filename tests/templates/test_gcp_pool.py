@@ -90,6 +90,7 @@ def _pool_type(project: Path) -> str:
 
 
 @pytest.mark.parametrize("name", list(COMBINATIONS))
+@pytest.mark.slow
 def test_the_job_the_worker_submits_is_a_valid_google_api_request(rendered, name):
     """Pool template + deployment job variables -> the worker's job configuration -> the body of
     its create call, validated against the API's discovery document (unknown fields, wrong types,
@@ -143,6 +144,7 @@ def test_job_variables_are_named_as_the_installed_workers_name_them(rendered):
 
 
 @pytest.mark.parametrize("name", ["defaults", "vertex-gpu"])
+@pytest.mark.slow
 def test_the_worker_role_holds_exactly_the_calls_the_worker_makes(recorded, rendered, name):
     provision, _ = recorded[name]
     (create,) = [c for c in provision if c[:4] == ["gcloud", "iam", "roles", "create"]]
@@ -233,6 +235,7 @@ MISUSED = [
 
 
 @pytest.mark.usefixtures("gcloud")
+@pytest.mark.slow
 def test_every_gcloud_command_in_the_scripts_parses_with_the_real_gcloud(recorded, rendered):
     commands = {tuple(c[1:]) for provision, teardown in recorded.values()
                 for c in provision + teardown if c[0] == "gcloud"}
@@ -291,6 +294,7 @@ def test_vm_worker_reads_its_secret_at_boot_and_runs_under_systemd(rendered, rec
     assert not (rendered / "defaults" / "scripts" / "vm-startup.sh").exists()
 
 
+@pytest.mark.slow
 def test_scripts_pass_shellcheck_and_fail_fast(rendered):
     scripts = sorted(p for name in COMBINATIONS for p in (rendered / name / "scripts").glob("*.sh"))
     for name in COMBINATIONS:

@@ -84,6 +84,7 @@ def test_cloud_run_memory_follows_the_cpu(cpu, memory, ok):
     ("vm_zone", "europe-west4-a"),
     ("prefect_api_auth_string_secret", "projects/p/secrets/x"),
 ])
+@pytest.mark.slow
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, key, value):
     destination = tmp_path / "repo"
     extra = {"machine_type": ["pool_type=vertex-ai"], "accelerator_type": ["pool_type=vertex-ai"],

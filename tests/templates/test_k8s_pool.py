@@ -79,6 +79,7 @@ def _resolved_job_variables(project: Path) -> dict[str, Any]:
     return variables
 
 
+@pytest.mark.slow
 def test_every_yaml_and_json_file_parses(case):
     _, project, _ = case
     files = [p for p in project.rglob("*") if p.suffix in (".yaml", ".yml", ".json")]
@@ -235,6 +236,7 @@ RESTRICTED_CONTAINER = {"allowPrivilegeEscalation": False, "capabilities": {"dro
 PREFECT_IMAGE_USER = "root"
 
 
+@pytest.mark.slow
 def test_flow_run_pods_run_restricted_as_the_flow_images_own_user(case):
     _, project, answers = case
     job = worker_job_manifest(load_base_job_template(project), _resolved_job_variables(project))
@@ -349,6 +351,7 @@ def _expected_login(registry: str) -> list[tuple[str, dict[str, Any]]]:
 @pytest.mark.parametrize("registry", ["ghcr.io/acme", "123456789012.dkr.ecr.us-east-2.amazonaws.com",
                                       "europe-west1-docker.pkg.dev/acme-prod/flows",
                                       "registry.example.com:5000/team"])
+@pytest.mark.slow
 def test_deploy_workflow_logs_in_to_the_registry_it_pushes_to(registry, tmp_path):
     project = tmp_path / "p"
     render_template("k8s_pool", project, image_registry=registry)
@@ -565,6 +568,7 @@ def private_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
 
 
 @pytest.mark.parametrize("block_exists", [True, False])
+@pytest.mark.slow
 def test_install_script_never_saves_an_empty_git_token(private_project, tmp_path, block_exists):
     project, answers = private_project
     env = {k: v for k, v in SECRETS.items() if k != "GIT_ACCESS_TOKEN"}
@@ -645,6 +649,7 @@ def test_readme_names_every_variable_the_install_script_needs_before_running_it(
         assert f"`{name}`" in deploy, name
 
 
+@pytest.mark.slow
 def test_defaults_from_the_decision_tree_render(tmp_path):
     destination = tmp_path / "repo"
     result = CliRunner().invoke(app, ["new", str(destination), "--no-serverless", "--containers",

@@ -64,6 +64,7 @@ def test_cross_field_refusals_name_both_values(data, message, tmp_path):
 
 @pytest.mark.parametrize("registry", ["123456789012.dkr.ecr.us-east-2.amazonaws.com",
                                       "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/team"])
+@pytest.mark.slow
 def test_ecr_takes_no_pull_secret_its_token_would_expire_in_12_hours(registry, tmp_path):
     """`aws ecr get-login-password` makes a 12-hour token nothing would renew: images would stop
     pulling half a day after install. Nodes pull from ECR with their IAM role instead."""
@@ -108,6 +109,7 @@ def test_the_pinned_chart_is_published_and_unchanged(prefect_worker_charts):
     assert hashlib.sha256(package.read_bytes()).hexdigest() == releases[CHART_VERSION]["digest"]
 
 
+@pytest.mark.slow
 def test_the_flow_image_is_built_for_the_chosen_platform(tmp_path):
     render_template("k8s_pool", tmp_path / "p", platform="linux/arm64")
     build = yaml.safe_load((tmp_path / "p" / "prefect.yaml").read_text())["build"]

@@ -122,6 +122,7 @@ def _render_valid(name: str, destination: Path, data: dict[str, Any]) -> None:
 @settings(max_examples=5, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(data=st.data())
+@pytest.mark.slow
 def test_every_valid_answer_renders_a_project_that_lints_clean(name, data):
     drawn = data.draw(answers(name), label="answers")
     destination = Path(tempfile.mkdtemp()) / "p"
@@ -158,6 +159,7 @@ LONGEST = {
 
 
 @pytest.mark.parametrize("name", template_names())
+@pytest.mark.slow
 def test_the_longest_names_render_a_project_that_lints_clean(name, tmp_path):
     asked = {q.name for q in _questions(name)}
     data = {key: value for key, value in LONGEST.items() if key in asked}

@@ -46,6 +46,7 @@ def load_yaml(path: Path):
     return yaml.safe_load(path.read_text())
 
 
+@pytest.mark.slow
 def test_every_yaml_file_parses(project):
     _, path = project
     files = [p for p in path.rglob("*") if p.suffix in (".yml", ".yaml")]
@@ -82,6 +83,7 @@ EXPECTED_IMAGE = {
 
 
 @pytest.mark.parametrize("provider", EXPECTED_IMAGE)
+@pytest.mark.slow
 def test_image_goes_to_the_providers_registry(tmp_path, provider):
     render_template("push_pool", tmp_path / "p", provider=provider)
     build = load_yaml(tmp_path / "p" / "prefect.yaml")["build"][1]
@@ -117,6 +119,7 @@ def test_credentials_script_names_the_pools_variable_and_block(project):
     assert "os.environ" in script
 
 
+@pytest.mark.slow
 def test_provision_script_passes_shellcheck_and_provisions_the_push_type(project):
     provider, path = project
     script = path / "scripts" / "provision.sh"
@@ -171,6 +174,7 @@ def test_only_ecs_gets_cloudformation(project):
     assert not (path / "infra").exists() or provider == "ecs"
 
 
+@pytest.mark.slow
 def test_ecs_cloudformation_passes_cfn_lint_with_logs_permissions(tmp_path):
     render_template("push_pool", tmp_path / "p", provider="ecs", work_pool_name="etl-pool")
     stack_file = tmp_path / "p" / "infra" / "ecs-push.yaml"
@@ -199,6 +203,7 @@ def test_ecs_cloudformation_passes_cfn_lint_with_logs_permissions(tmp_path):
     assert "teardown" in stack_file.read_text().lower()
 
 
+@pytest.mark.slow
 def test_answers_flow_into_the_provider_files(tmp_path):
     render_template("push_pool", tmp_path / "p", provider="azure-container-instance",
                     azure_subscription_id="11111111-2222-3333-4444-555555555555",
@@ -222,6 +227,7 @@ def test_registry_and_plain_copier_see_the_cloud_only_override():
     assert list(config).index("provider") < list(config).index("code_storage")
 
 
+@pytest.mark.slow
 def test_plain_copier_refuses_self_hosted(tmp_path):
     result = subprocess.run([sys.executable, "-m", "copier", "copy", "--defaults", "--quiet",
                              "--data", "prefect_api=self-hosted",
@@ -239,6 +245,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.slow
 def test_the_decision_path_renders_push_pool_for_every_provider(tmp_path, provider):
     result = cli("new", "repo", "--containers", "--serverless", "--cloud-credentials",
                  "--defaults", "--data", f"provider={provider}", cwd=tmp_path)
@@ -269,6 +276,7 @@ def test_the_decision_path_renders_push_pool_for_every_provider(tmp_path, provid
     (["provider=ecs", "prefect_api_key_secret_arn=arn:aws:secretsmanager:us-east-1:"
       "123456789012:secret:prefect-api-key"], "aws secretsmanager describe-secret"),
 ])
+@pytest.mark.slow
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, data, message):
     args = [arg for pair in data for arg in ("--data", pair)]
     result = cli("new", "dest", "--template", "push_pool", "--defaults", *args, cwd=tmp_path)
@@ -278,6 +286,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, data, mess
     assert not (tmp_path / "dest").exists()
 
 
+@pytest.mark.slow
 def test_modal_prefect_yaml_does_not_claim_to_build_an_image(tmp_path):
     render_template("push_pool", tmp_path / "p", provider="modal")
     header = (tmp_path / "p" / "prefect.yaml").read_text().split("\nname:")[0]
@@ -285,6 +294,7 @@ def test_modal_prefect_yaml_does_not_claim_to_build_an_image(tmp_path):
     assert "registers each" in header
 
 
+@pytest.mark.slow
 def test_push_ecs_user_is_scoped_to_its_cluster_without_ec2_writes(tmp_path):
     render_template("push_pool", tmp_path / "p", provider="ecs")
     stack = load_yaml(tmp_path / "p" / "infra" / "ecs-push.yaml")
@@ -305,6 +315,7 @@ def test_push_ecs_user_is_scoped_to_its_cluster_without_ec2_writes(tmp_path):
     assert "exactly the permissions" not in readme and "bash scripts/teardown.sh" in readme
 
 
+@pytest.mark.slow
 def test_flow_runs_can_read_the_api_key_from_secrets_manager(tmp_path):
     arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prefect-api-key-AbCdEf"
     render_template("push_pool", tmp_path / "p", provider="ecs", prefect_api_key_secret_arn=arn)

@@ -103,6 +103,7 @@ def provisioner_calls(folder: Path, monkeypatch) -> list[list[str]]:
     return commands.calls("gcloud")
 
 
+@pytest.mark.slow
 def test_cloud_run_teardown_deletes_what_provisioning_created(cloud_run, tmp_path, monkeypatch):
     provision = stand_ins(tmp_path / "provision", gcloud=GCLOUD)
     run_script(cloud_run, provision, "provision.sh", exists=False)
@@ -137,6 +138,7 @@ def test_dry_run_deletes_nothing_and_lists_everything(cloud_run, tmp_path):
     assert f"would run: gcloud iam service-accounts delete {ACCOUNT}" in "\n".join(lines)
 
 
+@pytest.mark.slow
 def test_teardown_uses_the_provisioners_own_names(cloud_run, tmp_path):
     """Names teardown looks for are those prefect's provisioners give without prompts."""
     from prefect.infrastructure.provisioners.cloud_run import CloudRunPushProvisioner
@@ -189,6 +191,7 @@ AZ = """case "$*" in
 esac"""
 
 
+@pytest.mark.slow
 def test_azure_teardown_deletes_each_kind_provisioning_creates(tmp_path):
     """What --provision-infra makes (prefect's container_instance provisioner: app registration
     with a secret and a role assignment, identity with AcrPull, a prefect* registry, the resource

@@ -24,6 +24,7 @@ def rendered(request, tmp_path_factory):
     return destination
 
 
+@pytest.mark.slow
 def test_structured_files_parse_and_python_compiles(rendered):
     for path in rendered.rglob("*"):
         if not path.is_file():

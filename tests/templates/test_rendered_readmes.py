@@ -48,6 +48,7 @@ def readmes(tmp_path_factory):
     return rendered
 
 
+@pytest.mark.slow
 def test_every_table_row_is_inside_a_table(readmes):
     broken = {key: rows for key, text in readmes.items()
               if (rows := _rows_outside_tables(text))}

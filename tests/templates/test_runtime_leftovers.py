@@ -28,6 +28,7 @@ def _readme(project: Path) -> str:
     return " ".join((project / "README.md").read_text().split())
 
 
+@pytest.mark.slow
 def test_cloud_run_jobs_are_deleted_by_the_worker_when_each_run_ends(tmp_path):
     render_template("gcp_pool", tmp_path / "p", pool_type="cloud-run-v2")
     assert _pool_defaults(tmp_path / "p")["keep_job"] is False
@@ -35,6 +36,7 @@ def test_cloud_run_jobs_are_deleted_by_the_worker_when_each_run_ends(tmp_path):
         tmp_path / "p")
 
 
+@pytest.mark.slow
 def test_vertex_custom_jobs_stay_in_the_job_history_as_the_readme_says(tmp_path):
     render_template("gcp_pool", tmp_path / "p", pool_type="vertex-ai")
     assert "keep_job" not in _pool_defaults(tmp_path / "p")  # Vertex jobs are never deleted
@@ -42,6 +44,7 @@ def test_vertex_custom_jobs_stay_in_the_job_history_as_the_readme_says(tmp_path)
             _readme(tmp_path / "p"))
 
 
+@pytest.mark.slow
 def test_aci_container_groups_are_deleted_by_the_worker_when_each_run_ends(tmp_path):
     render_template("azure_pool", tmp_path / "p")
     defaults = _pool_defaults(tmp_path / "p", "--flow-identity-client-id",
@@ -54,6 +57,7 @@ def test_aci_container_groups_are_deleted_by_the_worker_when_each_run_ends(tmp_p
 @pytest.mark.parametrize(("provider", "variable"), [("cloud-run", "keep_job"),
                                                     ("azure-container-instance",
                                                      "keep_container_group")])
+@pytest.mark.slow
 def test_push_pools_leave_no_run_infrastructure_and_say_so(tmp_path, provider, variable):
     from prefect_azure.workers.container_instance import AzureContainerWorker
     from prefect_gcp.workers.cloud_run import CloudRunWorker

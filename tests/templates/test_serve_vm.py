@@ -14,6 +14,7 @@ def serve_call(project):
     return {kw.arg: ast.unparse(kw.value) for kw in call.keywords}
 
 
+@pytest.mark.slow
 def test_defaults_serve_the_flow_on_its_cron(tmp_path):
     render_template("serve_vm", tmp_path / "p")
     assert serve_call(tmp_path / "p") == {
@@ -43,6 +44,7 @@ def test_docker_adds_an_image_that_runs_serve_py_with_a_restart_policy(tmp_path)
     assert compose["services"]["serve"]["restart"] == "unless-stopped"
 
 
+@pytest.mark.slow
 def test_systemd_unit_reads_credentials_from_a_file_outside_the_repo(tmp_path):
     render_template("serve_vm", tmp_path / "p", project_name="etl")
     unit = (tmp_path / "p" / "deploy" / "etl.service").read_text()
@@ -53,12 +55,14 @@ def test_systemd_unit_reads_credentials_from_a_file_outside_the_repo(tmp_path):
 
 
 @pytest.mark.parametrize("flow_name", ["nightly_sync", "a1"])
+@pytest.mark.slow
 def test_flow_name_names_module_function_and_deployment(tmp_path, flow_name):
     render_template("serve_vm", tmp_path / "p", flow_name=flow_name)
     assert (tmp_path / "p" / "flows" / f"{flow_name}.py").is_file()
     assert serve_call(tmp_path / "p")["name"] == repr(flow_name.replace("_", "-"))
 
 
+@pytest.mark.slow
 def test_hostile_description_stays_one_toml_string(tmp_path):
     import tomllib
 

@@ -24,6 +24,7 @@ def test_every_template_asks_the_shared_questions(name):
 
 
 @pytest.mark.parametrize("name", template_names())
+@pytest.mark.slow
 def test_plain_copier_renders_every_template_with_defaults(name, tmp_path):
     # Templates are ordinary copier templates: no prefect-scaffold needed to use them.
     result = subprocess.run([sys.executable, "-m", "copier", "copy", "--defaults", "--quiet",

@@ -53,6 +53,7 @@ def _list_flag(command: list[str], name: str) -> list[str] | None:
 
 
 @pytest.mark.parametrize("pool_type", ["cloud-run-v2", "vertex-ai"])
+@pytest.mark.slow
 def test_the_cloud_run_worker_installs_prefect_gcp_and_starts(tmp_path, pool_type):
     project = tmp_path / "p"
     render_template("gcp_pool", project, pool_type=pool_type, work_pool_name="sales-reports")
@@ -66,6 +67,7 @@ def test_the_cloud_run_worker_installs_prefect_gcp_and_starts(tmp_path, pool_typ
     _check(img, argv, variables, project, pool_type)
 
 
+@pytest.mark.slow
 def test_the_vm_worker_installs_prefect_gcp_and_starts(tmp_path):
     project = tmp_path / "p"
     render_template("gcp_pool", project, pool_type="vertex-ai", worker_runtime="vm")
@@ -99,6 +101,7 @@ def test_the_check_finds_a_command_that_bypasses_the_entrypoint():
 
 # --- azure_pool: the ACI container group (infra/worker.json) ---------------------------------
 
+@pytest.mark.slow
 def test_the_aci_worker_installs_prefect_azure_and_starts(tmp_path):
     project = tmp_path / "p"
     render_template("azure_pool", project, work_pool_name="p-int-azure")
@@ -157,6 +160,7 @@ def _ecs_containers(project: Path) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
+@pytest.mark.slow
 def test_the_ecs_worker_installs_prefect_aws_and_starts(tmp_path):
     project = tmp_path / "p"
     render_template("ecs_pool", project, work_pool_name="sales-reports")
@@ -173,6 +177,7 @@ def test_the_ecs_worker_installs_prefect_aws_and_starts(tmp_path):
 
 # --- k8s_pool: the prefect-worker chart's Deployment, as helm renders it with our values ------
 
+@pytest.mark.slow
 def test_the_kubernetes_worker_has_prefect_kubernetes_and_starts(tmp_path, helm,
                                                                   prefect_worker_charts):
     project = tmp_path / "flows"

@@ -76,6 +76,7 @@ def test_a_name_too_long_is_refused_in_one_line(cli, tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_a_symlink_to_an_empty_folder_renders_into_that_folder(cli, tmp_path):
     (tmp_path / "real").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "real")

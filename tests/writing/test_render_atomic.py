@@ -58,6 +58,7 @@ def states(tmp_path):
     return work, tree(old), tree(new)
 
 
+@pytest.mark.slow
 def test_a_failure_at_every_file_move_restores_the_old_project(states, monkeypatch):
     # Exhaustive rather than random: the swap is tried failing at each of its moves in turn.
     work, old, new = states
@@ -96,6 +97,7 @@ def test_a_failure_at_every_file_move_restores_the_old_project(states, monkeypat
         assert [p for p in leftovers(work) if "rollback" in p] == []
 
 
+@pytest.mark.slow
 def test_a_failed_render_with_force_leaves_the_project_and_no_staging(states, monkeypatch):
     work, old, _ = states
     project = work / "p"
@@ -114,6 +116,7 @@ def test_a_failed_render_with_force_leaves_the_project_and_no_staging(states, mo
     assert tree(project) == old and leftovers(work) == []
 
 
+@pytest.mark.slow
 def test_a_symlinked_folder_in_the_destination_is_refused_before_any_move(tmp_path):
     project = tmp_path / "p"
     old_project(project)
@@ -210,6 +213,7 @@ def parent_not_ours(monkeypatch):
     monkeypatch.setattr(prefect_scaffold.writing.staging, "stages_inside", inside)
 
 
+@pytest.mark.slow
 def test_a_destination_whose_parent_is_not_ours_renders_in_place(states, parent_not_ours):
     work, _, new = states
     project = work / "p"

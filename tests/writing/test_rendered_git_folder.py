@@ -58,6 +58,7 @@ NAMES = [".git", ".GIT", ".Git", ".git.", ".git ", ".git...", "GIT~1", "git~1", 
 
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("flags", [[], ["--no-git"], ["--dry-run"]])
+@pytest.mark.slow
 def test_a_rendered_git_folder_is_refused_and_nothing_runs(cli, tmp_path, name, flags):
     marker = tmp_path / "pwned"
     source = template_rendering(tmp_path / "tpl", name, marker)
