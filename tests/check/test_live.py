@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -12,36 +11,25 @@ from tests.check.conftest import PREFECT_YAML, Project, check, only, yaml_line
 from tests.helpers.cli import Invoke, assert_refused
 from tests.helpers.k8s_job import default_base_job_template
 from tests.helpers.loopback import free_port
-from tests.helpers.prefect_deploy import prefect_cli
+from tests.helpers.prefect_deploy import create_work_pool
 
 
-def _pool(api_url: str, home: Path, template: dict | None = None) -> str:
+def _pool(api_url: str, template: dict | None = None) -> str:
     """A new kubernetes work pool on the server (its template, if given); its name."""
     name = f"check-{uuid.uuid4().hex[:8]}"
-    create = ["work-pool", "create", name, "--type", "kubernetes"]
-    if template is not None:
-        (home / "template.json").write_text(json.dumps(template))
-        create += ["--base-job-template", str(home / "template.json")]
-    result = prefect_cli(*create, api_url=api_url, home=home)
-    assert result.returncode == 0, result.stdout + result.stderr
+    create_work_pool(api_url, name, "kubernetes", template)
     return name
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    (tmp_path / "prefect-home").mkdir()
-    return tmp_path / "prefect-home"
 
 
 @pytest.mark.e2e
 def test_live_pool_replaces_the_default_template(
-        project: Project, prefect_api: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        project: Project, prefect_api: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A variable only the live pool declares passes with --api, and fails offline."""
     template = default_base_job_template()
     template["variables"]["properties"]["gpu_count"] = {"type": "integer", "default": 0}
     template["job_configuration"]["job_manifest"]["metadata"]["annotations"] = {
         "gpus": "{{ gpu_count }}"}
-    name = _pool(prefect_api, home, template)
+    name = _pool(prefect_api, template)
     root = project(PREFECT_YAML.replace("name: k8s", f"name: {name}")
                    .replace("namespace: prefect", "namespace: prefect\n        gpu_count: 2"))
     monkeypatch.setenv("PREFECT_API_URL", prefect_api)
@@ -54,12 +42,12 @@ def test_live_pool_replaces_the_default_template(
 
 
 @pytest.mark.e2e
-def test_live_schema_is_applied(project: Project, prefect_api: str, home: Path,
+def test_live_schema_is_applied(project: Project, prefect_api: str,
                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """The live pool caps backoff_limit at 3; the installed default does not."""
     template = default_base_job_template()
     template["variables"]["properties"]["backoff_limit"]["maximum"] = 3
-    name = _pool(prefect_api, home, template)
+    name = _pool(prefect_api, template)
     root = project(PREFECT_YAML.replace("name: k8s", f"name: {name}")
                    .replace("namespace: prefect", "namespace: prefect\n        backoff_limit: 5"))
     assert not [f for f in check(root, pool_type="kubernetes").findings

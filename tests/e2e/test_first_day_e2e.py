@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from prefect_scaffold import __version__
-from tests.helpers.prefect_deploy import prefect_cli, without_build_steps
+from tests.helpers.prefect_deploy import create_work_pool, prefect_cli, without_build_steps
 from tests.helpers.projects import project_env
 
 pytestmark = pytest.mark.e2e
@@ -40,9 +40,7 @@ def _deploy_with_the_commit_step(project: Path, workdir: Path, api_url: str, poo
     home = workdir / "prefect-home"
     home.mkdir(parents=True)
     pool = config["deployments"][0]["work_pool"]["name"]
-    created = prefect_cli("work-pool", "create", pool, "--type", pool_type, "--overwrite",
-                          api_url=api_url, home=home)
-    assert created.returncode == 0, created.stdout + created.stderr
+    create_work_pool(api_url, pool, pool_type)
     return prefect_cli("deploy", "--all", api_url=api_url, home=home, cwd=copy)
 
 

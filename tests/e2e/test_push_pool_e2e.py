@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.prefect_deploy import deploy, prefect_cli, unknown_job_variables
+from tests.helpers.prefect_deploy import (
+    create_work_pool,
+    deploy,
+    prefect_cli,
+    unknown_job_variables,
+)
 from tests.helpers.projects import project_env, render_template, run_in_project
 from tests.helpers.skips import NO_HYBRID_TWIN
 
@@ -111,9 +116,7 @@ def test_credentials_script_creates_the_block_and_points_the_pool_at_it(prefect_
     registered = prefect_cli("block", "register", "-m", "prefect_aws", api_url=prefect_api,
                              home=home)
     assert registered.returncode == 0, registered.stdout + registered.stderr
-    created = prefect_cli("work-pool", "create", "manual-ecs", "--type", "ecs", "--overwrite",
-                          api_url=prefect_api, home=home)
-    assert created.returncode == 0, created.stdout + created.stderr
+    create_work_pool(prefect_api, "manual-ecs", "ecs")
     env = {**project_env(), "PREFECT_HOME": str(home), "PREFECT_API_URL": prefect_api}
 
     missing = run_in_project(tmp_path / "p", "python", "scripts/create_credentials_block.py",

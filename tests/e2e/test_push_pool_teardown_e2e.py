@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.ecs_moto import CREDENTIALS, REGION, client, create_stack, moto_server
-from tests.helpers.prefect_deploy import prefect_cli
+from tests.helpers.prefect_deploy import create_work_pool, prefect_cli
 from tests.helpers.projects import project_env, render_template, sync_project
 from tests.helpers.recorded_commands import real, real_aws_cli, recorded_commands
 
@@ -96,10 +96,9 @@ def env(tmp_path, prefect_api, monkeypatch):
     """A fresh moto, a Prefect home with the aws blocks registered and an `ecs` pool POOL."""
     home = tmp_path / "home"
     home.mkdir()
-    for command in (["block", "register", "-m", "prefect_aws"],
-                    ["work-pool", "create", POOL, "--type", "ecs", "--overwrite"]):
-        result = prefect_cli(*command, api_url=prefect_api, home=home)
-        assert result.returncode == 0, result.stdout + result.stderr
+    result = prefect_cli("block", "register", "-m", "prefect_aws", api_url=prefect_api, home=home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    create_work_pool(prefect_api, POOL, "ecs")
     commands = recorded_commands(tmp_path / "commands")
     commands.delegate("aws", real_aws_cli())
     commands.delegate("uv", real("uv"))

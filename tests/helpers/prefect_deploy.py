@@ -8,7 +8,6 @@ replaced by a fixed image, as the issue tracker's guidance for such tests says.
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import subprocess
 import sys
@@ -34,6 +33,27 @@ def prefect_cli(*args: str, api_url: str, home: Path, cwd: Path | None = None,
                           timeout=timeout, check=False)
 
 
+def create_work_pool(api_url: str, name: str, pool_type: str,
+                     base_job_template: dict[str, Any] | None = None) -> None:
+    """What `prefect work-pool create NAME --type TYPE [--base-job-template F] --overwrite` does,
+    in this process: the same default template for the type (from the installed worker package),
+    the same API call, without a CLI process that imports all of Prefect (seconds each)."""
+    from prefect.client.orchestration import PrefectClient
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.workers.utilities import get_default_base_job_template_for_infrastructure_type
+
+    async def create() -> None:
+        template = base_job_template
+        if template is None:
+            template = await get_default_base_job_template_for_infrastructure_type(pool_type)
+            assert template, f"no default base job template for {pool_type!r}"
+        async with PrefectClient(api=api_url) as prefect:
+            await prefect.create_work_pool(WorkPoolCreate(
+                name=name, type=pool_type, base_job_template=template), overwrite=True)
+
+    asyncio.run(create())
+
+
 def without_build_steps(prefect_yaml: dict[str, Any], image: str) -> dict[str, Any]:
     """The same deployments with build/push removed and the built image pinned to `image`."""
     stripped = {k: v for k, v in prefect_yaml.items() if k not in ("build", "push")}
@@ -56,13 +76,7 @@ def deploy(project: Path, workdir: Path, api_url: str, *, pool_type: str,
     home = workdir / "prefect-home"
     home.mkdir(exist_ok=True)
     for pool_name in pool_names:
-        create = ["work-pool", "create", pool_name, "--type", pool_type, "--overwrite"]
-        if base_job_template is not None:
-            template_file = workdir / "base-job-template.json"
-            template_file.write_text(json.dumps(base_job_template))
-            create += ["--base-job-template", str(template_file)]
-        result = prefect_cli(*create, api_url=api_url, home=home)
-        assert result.returncode == 0, result.stdout + result.stderr
+        create_work_pool(api_url, pool_name, pool_type, base_job_template)
     result = prefect_cli("deploy", "--all", api_url=api_url, home=home, cwd=copy)
     assert result.returncode == 0, result.stdout + result.stderr
     return asyncio.run(_read_back(api_url, [d["name"] for d in config["deployments"]],
