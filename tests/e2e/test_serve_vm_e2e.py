@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import os
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -63,6 +65,10 @@ def _temporary_servers(project) -> list[int]:
     return found
 
 
+def _parent(pid: int) -> int:
+    return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def _running(pid: int) -> bool:
     with contextlib.suppress(OSError):
         return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -79,20 +85,85 @@ def test_a_killed_test_run_leaves_no_temporary_server_behind(project):
         while not (servers := _temporary_servers(project)):
             assert tests.poll() is None and time.monotonic() < deadline, "no server started"
             time.sleep(0.05)
-        [server] = servers
-        session = int((Path("/proc") / str(server) / "stat").read_text().rsplit(")", 1)[1]
-                      .split()[1])  # its parent: pytest
-        os.kill(session, signal.SIGKILL)
+        # The one pytest started (a process it forks would share its command line).
+        [server] = [pid for pid in servers if _parent(pid) not in servers]
+        folder = Path((Path("/proc") / str(server) / "cmdline").read_bytes().split(b"\0")[4]
+                      .decode())  # the server's temporary folder: its database and log
+        assert (folder / "server.log").exists()
+        os.kill(_parent(server), signal.SIGKILL)  # pytest
         deadline = time.monotonic() + 30
-        while _running(server) and time.monotonic() < deadline:
+        while any(map(_running, servers)) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _running(server), "the server outlived its test session"
+        assert not any(map(_running, servers)), "the server outlived its test session"
+        assert not folder.exists(), "the server's folder outlived it"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(tests.pid, signal.SIGKILL)
         tests.wait()
         for left in _temporary_servers(project):
             os.kill(left, signal.SIGKILL)
+
+
+THREADED_TESTS = """
+import threading
+import unittest
+
+import pytest
+from prefect import flow
+
+
+@flow
+def tiny():
+    return 1
+
+
+@pytest.mark.prefect_server
+def test_a_flow_run_in_a_thread():
+    results = []
+    thread = threading.Thread(target=lambda: results.append(tiny()))
+    thread.start()
+    thread.join()
+    assert results == [1]
+
+
+@pytest.mark.prefect_server
+class TestInAnIsolatedAsyncioTestCase(unittest.IsolatedAsyncioTestCase):
+    async def test_a_flow_run(self):
+        assert tiny() == 1
+"""
+
+
+def test_flow_runs_outside_the_tests_own_context_use_the_temporary_server(project, tmp_path):
+    # A thread, or a test case whose context was copied at collection, sees the process-wide
+    # settings: they must point at the temporary server, never at the user's PREFECT_API_URL.
+    seen = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.path)
+            self.send_error(503)
+
+        do_POST = do_PATCH = do_PUT = do_DELETE = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    users_api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=users_api.serve_forever, daemon=True).start()
+    extra = project / "tests" / "test_zz_outside_the_context.py"
+    extra.write_text(THREADED_TESTS)
+    try:
+        env = {**project_env(), "PREFECT_API_URL":
+               f"http://127.0.0.1:{users_api.server_address[1]}/api"}
+        result = run_in_project(project, "pytest", "-q", str(extra),
+                                env=env, timeout=600)
+    finally:
+        extra.unlink()
+        users_api.shutdown()
+        users_api.server_close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
+    assert seen == []
 
 
 def test_rendered_project_lints_clean(project):

@@ -18,6 +18,8 @@ from tests.helpers.gcloud_cli import record
 from tests.helpers.projects import render_template
 from tests.helpers.readme_commands import readme_commands
 
+pytestmark = pytest.mark.slow  # every test reads the renders of the module fixture
+
 GCP = {"cloud-run": {"prefect_api": "cloud"},
        "vertex-vm": {"pool_type": "vertex-ai", "worker_runtime": "vm",
                      "prefect_api_auth_string_secret": "prefect-auth"}}
@@ -43,7 +45,6 @@ def _unquoted(line: str) -> str:
 
 
 @pytest.mark.parametrize("template, name", CASES)
-@pytest.mark.slow
 def test_readme_commands_paste_into_bash_as_they_are(projects, template, name):
     """No <placeholder> where bash reads a redirection, and every bash block parses."""
     readme = (projects[template, name] / "README.md").read_text()

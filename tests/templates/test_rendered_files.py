@@ -10,6 +10,8 @@ import yaml
 from prefect_scaffold.catalog.registry import template_names
 from tests.helpers.projects import render_template
 
+pytestmark = pytest.mark.slow  # every test reads a render of every template
+
 SECRET_PATTERNS = [
     re.compile(r"pnu_[A-Za-z0-9]{20,}"),  # Prefect API key
     re.compile(r"AKIA[0-9A-Z]{16}"),  # AWS access key id
@@ -24,7 +26,6 @@ def rendered(request, tmp_path_factory):
     return destination
 
 
-@pytest.mark.slow
 def test_structured_files_parse_and_python_compiles(rendered):
     for path in rendered.rglob("*"):
         if not path.is_file():

@@ -55,6 +55,7 @@ def test_every_table_row_is_inside_a_table(readmes):
     assert broken == {}
 
 
+@pytest.mark.slow
 def test_placeholders_left_in_a_default_render_are_called_out(readmes):
     for (name, _), text in readmes.items():
         for marker in ("123456789012", "your-org", "my-gcp-project"):
