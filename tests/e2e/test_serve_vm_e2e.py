@@ -117,30 +117,64 @@ def tiny():
     return 1
 
 
-@pytest.mark.prefect_server
-def test_a_flow_run_in_a_thread():
-    results = []
-    thread = threading.Thread(target=lambda: results.append(tiny()))
+def in_a_thread(function):
+    outcome = []
+
+    def run():
+        try:
+            outcome.append(function())
+        except Exception as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=run)
     thread.start()
     thread.join()
-    assert results == [1]
+    return outcome[0]
+
+
+def test_an_unmarked_tests_thread_finds_no_api():  # first: before any test starts the server
+    assert "127.0.0.1:9/api" in str(in_a_thread(tiny))
+
+
+@pytest.mark.prefect_server
+def test_a_flow_run_in_a_thread():
+    assert in_a_thread(tiny) == 1
 
 
 @pytest.mark.prefect_server
 class TestInAnIsolatedAsyncioTestCase(unittest.IsolatedAsyncioTestCase):
     async def test_a_flow_run(self):
         assert tiny() == 1
+
+
+def test_asking_for_the_server_without_the_marker(temporary_prefect_server):
+    assert temporary_prefect_server.startswith("http://127.0.0.1:")
+    assert tiny() == 1
+"""
+
+#: The tests above under pytest.main() in one interpreter that imported Prefect first (as a
+#: notebook would, or a plugin): Prefect's settings afterwards are the user's again.
+IN_ONE_INTERPRETER = """
+import sys
+import prefect
+import pytest
+from prefect.settings import PREFECT_API_URL
+
+code = pytest.main(["-q", sys.argv[1]])
+print("after:", PREFECT_API_URL.value())
+sys.exit(code)
 """
 
 
-def test_flow_runs_outside_the_tests_own_context_use_the_temporary_server(project, tmp_path):
+def test_flow_runs_outside_the_tests_own_context_never_reach_the_users_api(project):
     # A thread, or a test case whose context was copied at collection, sees the process-wide
-    # settings: they must point at the temporary server, never at the user's PREFECT_API_URL.
+    # settings: the temporary server in tests that use it, no API in the others; never the
+    # user's PREFECT_API_URL, with the user's key.
     seen = []
 
     class Recorder(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            seen.append(self.path)
+            seen.append(f"{self.command} {self.path}")
             self.send_error(503)
 
         do_POST = do_PATCH = do_PUT = do_DELETE = do_GET
@@ -150,19 +184,23 @@ def test_flow_runs_outside_the_tests_own_context_use_the_temporary_server(projec
 
     users_api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     threading.Thread(target=users_api.serve_forever, daemon=True).start()
+    users_url = f"http://127.0.0.1:{users_api.server_address[1]}/api"
     extra = project / "tests" / "test_zz_outside_the_context.py"
     extra.write_text(THREADED_TESTS)
     try:
-        env = {**project_env(), "PREFECT_API_URL":
-               f"http://127.0.0.1:{users_api.server_address[1]}/api"}
-        result = run_in_project(project, "pytest", "-q", str(extra),
-                                env=env, timeout=600)
+        env = {**project_env(), "PREFECT_API_URL": users_url,
+               "PREFECT_API_KEY": "pnu_" + "x" * 36}
+        results = [run_in_project(project, "pytest", "-q", str(extra), env=env, timeout=600),
+                   run_in_project(project, "python", "-c", IN_ONE_INTERPRETER, str(extra),
+                                  env=env, timeout=600)]
     finally:
         extra.unlink()
         users_api.shutdown()
         users_api.server_close()
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
+    for result in results:
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "4 passed" in result.stdout
+    assert f"after: {users_url}" in results[1].stdout
     assert seen == []
 
 
