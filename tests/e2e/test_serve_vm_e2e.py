@@ -95,7 +95,7 @@ def test_a_killed_test_run_leaves_no_temporary_server_behind(project):
         while any(map(_running, servers)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not any(map(_running, servers)), "the server outlived its test session"
-        assert not folder.exists(), "the server's folder outlived it"
+        assert not folder.exists(), f"the server's folder outlived it: {list(folder.iterdir())}"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(tests.pid, signal.SIGKILL)
