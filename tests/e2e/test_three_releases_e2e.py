@@ -117,9 +117,9 @@ def _ci(world: World, project: Path, name: str) -> dict[str, subprocess.Complete
     machine with CI=true and no stdin; each must pass."""
     env = {**world.machine(name), "CI": "true", "GITHUB_ACTIONS": "true",
            # CI's dependency cache, so to speak: one environment for the three runs, its bytecode
-           # compiled by `uv sync` (the first run's) rather than inside the project's own test
-           # harness, whose server must start within 120 s. `uv sync` makes it match each
-           # clone's dependencies exactly.
+           # compiled by `uv sync` (the first run's) rather than by each process of the project's
+           # own tests, its temporary server too. `uv sync` makes it match each clone's
+           # dependencies exactly.
            "UV_PROJECT_ENVIRONMENT": str(world.root / "ci-venv"), "UV_COMPILE_BYTECODE": "1"}
     clone = world.root / name / "clone"
     subprocess.run(["git", "clone", "-q", str(project), str(clone)], check=True, env=env)
