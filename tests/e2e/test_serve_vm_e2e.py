@@ -104,6 +104,38 @@ def test_a_killed_test_run_leaves_no_temporary_server_behind(project):
             os.kill(left, signal.SIGKILL)
 
 
+# A pytest plugin that notes every program the test process starts.
+PROGRAMS_STARTED = """
+import os
+import subprocess
+
+_start = subprocess.Popen.__init__
+
+
+def _noted(self, args, *more, **options):
+    with open(os.environ["STARTED_LOG"], "a") as log:
+        log.write(repr(args) + "\\n")
+    _start(self, args, *more, **options)
+
+
+subprocess.Popen.__init__ = _noted
+"""
+
+
+@pytest.mark.parametrize(("option", "starts"), [("--collect-only", False), ("--fixtures", False),
+                                                ("--setup-plan", False), ("--setup-only", True)])
+def test_a_server_starts_only_where_tests_or_their_fixtures_run(project, tmp_path, option, starts):
+    (tmp_path / "programs_started.py").write_text(PROGRAMS_STARTED)
+    log = tmp_path / "started.log"
+    log.touch()
+    env = {**project_env(), "PYTHONPATH": str(tmp_path), "STARTED_LOG": str(log)}
+    result = run_in_project(project, "pytest", "-q", "-p", "programs_started", option, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    started = [line for line in log.read_text().splitlines()
+               if "create_app(ephemeral=True)" in line]
+    assert bool(started) == starts, (option, started)
+
+
 THREADED_TESTS = """
 import threading
 import unittest
