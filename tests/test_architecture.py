@@ -18,7 +18,7 @@ PACKAGE = Path(prefect_scaffold.__file__).parent
 # Lowest first. Top-level modules not named here are the commands' edge (rank of "commands").
 STAGES = [
     ("base", {"_version", "_console", "errors", "secrets", "limits", "project_files",
-               "hardened_git"}),
+               "hardened_git", "startup_signals"}),
     ("tree", {"tree"}),
     ("catalog", {"catalog"}),
     ("answers", {"answers"}),

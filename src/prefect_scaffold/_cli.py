@@ -21,6 +21,7 @@ import typer
 from . import _console
 from ._version import __version__
 from .errors import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_TERMINATED, ScaffoldError
+from .startup_signals import take_stop
 from .tree.decision_tree import TREE, Answer
 
 app = typer.Typer(
@@ -109,6 +110,8 @@ def _run(command: Any) -> None:
     if in_main_thread:  # where our handlers raise the stops it keeps
         sys.unraisablehook = ours = _keeping_swallowed_stops(previous_hook)
     try:
+        if (early := take_stop()) is not None:  # while the CLI started: stop before anything
+            (_terminate if early == signal.SIGTERM else _interrupt)(early, None)
         command()
     except ScaffoldError as problem:
         _console.error(str(problem))
@@ -624,6 +627,12 @@ def main() -> None:
     try:
         app()
     finally:
+        # A stop noted after the command (or a command that has no _run, such as --help): the
+        # output is whole and nothing is left half-written, but the exit code says it stopped.
+        early = take_stop()
+        if early is not None and not written():
+            _console.error("interrupted; nothing was written")
+            raise SystemExit(EXIT_TERMINATED if early == signal.SIGTERM else EXIT_INTERRUPTED)
         if written():
             # Interpreter shutdown puts the default handlers back before the process ends: a
             # signal in that window would kill a command that finished. Ignored, it cannot.
