@@ -104,26 +104,27 @@ def test_a_killed_test_run_leaves_no_temporary_server_behind(project):
             os.kill(left, signal.SIGKILL)
 
 
-# A pytest plugin that notes every program the test process starts.
+# A pytest plugin that notes every program the test process starts, however it starts it.
 PROGRAMS_STARTED = """
 import os
-import subprocess
+import sys
 
-_start = subprocess.Popen.__init__
-
-
-def _noted(self, args, *more, **options):
-    with open(os.environ["STARTED_LOG"], "a") as log:
-        log.write(repr(args) + "\\n")
-    _start(self, args, *more, **options)
+STARTS = {"subprocess.Popen", "os.posix_spawn", "os.spawn", "os.exec", "os.system"}
 
 
-subprocess.Popen.__init__ = _noted
+def _noted(event, args):
+    if event in STARTS:
+        with open(os.environ["STARTED_LOG"], "a") as log:
+            log.write(repr(args) + "\\n")
+
+
+sys.addaudithook(_noted)
 """
 
 
 @pytest.mark.parametrize(("option", "starts"), [("--collect-only", False), ("--fixtures", False),
-                                                ("--setup-plan", False), ("--setup-only", True)])
+                                                ("--setup-plan", False), ("--cache-show", False),
+                                                ("--setup-only", True)])
 def test_a_server_starts_only_where_tests_or_their_fixtures_run(project, tmp_path, option, starts):
     (tmp_path / "programs_started.py").write_text(PROGRAMS_STARTED)
     log = tmp_path / "started.log"
