@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from .startup_signals import note_stops
+from .startup_signals import stops_noted
 
 
 def main() -> None:
-    note_stops()  # before importing the CLI: a Ctrl-C while it imports stops the command cleanly
-    from ._cli import main as run_cli
+    # Before importing the CLI: a Ctrl-C while it imports stops the command cleanly.
+    with stops_noted():
+        from ._cli import main as run_cli
 
-    run_cli()
+        run_cli()
 
 
 if __name__ == "__main__":

@@ -125,3 +125,33 @@ def test_the_unraisable_hook_is_ours_only_while_a_main_thread_command_runs():
     thread.start()
     thread.join()
     assert seen == [True, True] and sys.unraisablehook is before
+
+
+# A program that runs the command line in its own process (a notebook, a task runner).
+ENTRY_POINT_IN_A_HOST = textwrap.dedent("""
+    import signal, sys
+    import prefect_scaffold.__main__ as entry
+
+    def hosts(signum, frame):
+        print("host handled", signum)
+
+    signal.signal(signal.SIGINT, hosts)
+    signal.signal(signal.SIGTERM, hosts)
+    for _ in range(2):
+        sys.argv = ["prefect-scaffold", "tree"]
+        try:
+            entry.main()
+        except SystemExit as leaving:
+            print("exit", leaving.code)
+    print(signal.getsignal(signal.SIGINT) is hosts, signal.getsignal(signal.SIGTERM) is hosts)
+    signal.raise_signal(signal.SIGINT)
+""")
+
+
+def test_the_entry_point_gives_a_host_program_its_signal_handlers_back():
+    result = subprocess.run([sys.executable, "-c", ENTRY_POINT_IN_A_HOST], capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines.count("exit 0") == 2, result.stdout  # no stop left over from the first call
+    assert lines[-2:] == ["True True", "host handled 2"], result.stdout

@@ -11,22 +11,11 @@ imported inside functions, and only after a cache miss.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from .report import Finding, Report
+from . import cache as _cache
+from .report import Finding, Report
 
 __all__ = ["Finding", "Report", "check"]
-
-
-def __getattr__(name: str) -> Any:
-    # Imported on first use: `import prefect_scaffold` (which imports this package for its
-    # `check` function) stays a few stdlib modules, so the CLI's entry point starts at once.
-    if name in ("Finding", "Report"):
-        from . import report
-
-        return getattr(report, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def check(path: Path, *, pool_type: str | None = None, api: bool = False,
@@ -44,7 +33,6 @@ def check(path: Path, *, pool_type: str | None = None, api: bool = False,
     """
     from prefect_scaffold.errors import NothingToCheck
 
-    from . import cache as _cache
     from .deploy_root import Target, choose_root, entrypoint_files, entrypoints, prefect_file, text
 
     path = Path(path)
