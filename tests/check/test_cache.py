@@ -77,3 +77,21 @@ def test_unwritable_cache_only_costs_speed(cli: Invoke, project: Project, tmp_pa
     blocker.write_text("")
     monkeypatch.setenv("PREFECT_SCAFFOLD_CACHE", str(blocker))
     assert cli("check", project(), "--pool-type", "kubernetes").exit_code == 0
+
+
+@pytest.mark.parametrize("failure", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_cache_write_that_fails_or_is_interrupted_leaves_no_temporary_file(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, failure: BaseException) -> None:
+    cache_module = importlib.import_module("prefect_scaffold.check.cache")
+
+    def fails(*args: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(cache_module.os, "replace", fails)
+    target = tmp_path / "cache" / "entry.json"
+    if isinstance(failure, OSError):
+        cache_module.write_atomically(target, "{}")  # only costs speed: no error
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            cache_module.write_atomically(target, "{}")
+    assert list(target.parent.iterdir()) == []

@@ -10,6 +10,7 @@ the live pools can change without the project changing. Entries live under the u
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -98,12 +99,19 @@ def store(cache_key: str, report: Report) -> None:
 
 
 def write_atomically(target: Path, text: str) -> None:
-    """A concurrent `check` reads the old entry or the new, never half of one."""
+    """A concurrent `check` reads the old entry or the new, never half of one; a write that
+    fails or is interrupted leaves no temporary file behind."""
+    temporary = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, target)
+        temporary = None
     except OSError:
         pass  # a read-only or full cache folder only costs speed
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
