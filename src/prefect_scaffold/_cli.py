@@ -58,27 +58,18 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so every `finally` (staging, clones, locks) still cleans up."""
 
 
-#: Whether this command is already stopping: its cleanup (the staging folder beside the
-#: destination, temporary clones) then runs to the end, whatever Ctrl-C or SIGTERM come next
-#: (a second Ctrl-C once cut the staging folder's removal short and left it behind).
-_stopping = False
-
-
 def _terminate(signum: int, frame: Any) -> None:
-    _stop(_Terminated)
+    from .writing.staging import written
+
+    if not written():  # past the point of no return the command finishes instead
+        raise _Terminated
 
 
 def _interrupt(signum: int, frame: Any) -> None:
-    _stop(KeyboardInterrupt)
-
-
-def _stop(stop: type[KeyboardInterrupt]) -> None:
-    global _stopping
     from .writing.staging import written
 
-    if not (written() or _stopping):  # past the point of no return the command finishes
-        _stopping = True
-        raise stop
+    if not written():
+        raise KeyboardInterrupt
 
 
 def _keeping_swallowed_stops(previous: Any) -> Any:
@@ -92,10 +83,8 @@ def _keeping_swallowed_stops(previous: Any) -> Any:
     from .writing.staging import swallowed
 
     def hook(unraisable: Any) -> None:
-        global _stopping
         if issubclass(unraisable.exc_type, KeyboardInterrupt):
             swallowed(unraisable.exc_value)
-            _stopping = False  # nothing is stopping after all: the next Ctrl-C raises again
         else:
             previous(unraisable)
     return hook
@@ -110,11 +99,9 @@ GC_YOUNG_THRESHOLD = 100_000
 
 def _run(command: Any) -> None:
     """Run a command body, turning our errors, Ctrl-C and SIGTERM into exit codes."""
-    global _stopping
     from .writing.staging import start_command, swallowed, written
 
     start_command()
-    _stopping = False
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = ((signal.signal(signal.SIGTERM, _terminate), signal.signal(signal.SIGINT,
                                                                           _interrupt))

@@ -1,6 +1,6 @@
-"""A second Ctrl-C (or SIGTERM) while a stopped command cleans up: the cleanup still runs to the
-end. Once, a second Ctrl-C while `new` removed its staging folder left that folder, with the
-half-made project, beside the user's destination."""
+"""A second Ctrl-C (or SIGTERM) while a stopped `new` removes its staging folder: the removal
+still runs to the end. Once it was cut short and left that folder, with the half-made project,
+beside the user's destination."""
 
 import os
 import subprocess

@@ -78,7 +78,11 @@ def _staged(source: TemplateSource, answers: dict[str, Any], destination: Path, 
         return RenderResult(destination, files, written=swap, replaced=replaced)
     finally:
         if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+            # Whole, even when a second Ctrl-C comes while a first one unwinds (it cut the
+            # removal short once, leaving the half-made project beside the destination); that
+            # second stop is delivered right after.
+            with signals_deferred():
+                shutil.rmtree(staging, ignore_errors=True)
 
 
 #: Characters HFS+ ignores in names (git's is_hfs_dotgit): `.g\u200cit` is `.git` there.
