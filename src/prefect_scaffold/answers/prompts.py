@@ -27,6 +27,9 @@ NONE = "-"
 HELP = "?"
 _YES = {"y", "yes", "true", "1"}
 _NO = {"n", "no", "false", "0"}
+# Every typer.prompt here gets value_proc=str: the text is validated by the code below. typer's
+# own conversion builds a pydantic adapter per prompt, just before it waits for input: work whose
+# finalizers can swallow a Ctrl-C (the stop is then kept, and the prompt waited on).
 
 
 def ask_tree_question(question: TreeQuestion) -> Answer:
@@ -47,7 +50,7 @@ def yes_no(label: str, default: bool, help_text: str = "") -> bool:
     """y/yes or n/no (Enter takes the default); anything else says what is accepted."""
     while True:
         raw = str(typer.prompt(f"{label} [{'Y/n' if default else 'y/N'}]", default="",
-                               show_default=False, err=True)).strip().lower()
+                               show_default=False, err=True, value_proc=str)).strip().lower()
         if not raw:
             return default
         if raw in _YES or raw in _NO:
@@ -65,7 +68,7 @@ def pick(label: str, values: list[str], default: str, help_text: str = "") -> st
         typer.echo(f"  {number}. {value}", err=True)
     while True:
         raw = str(typer.prompt(f"{label}choose 1-{len(values)} or a value", default=default,
-                               err=True)).strip()
+                               err=True, value_proc=str)).strip()
         if raw in values:
             return raw
         if raw.isdigit() and 1 <= int(raw) <= len(values):
@@ -150,7 +153,7 @@ def ask_template_question(question: Question, default: Any,
         else:
             suffix = f" ({NONE} for none, ? for help)" if allows_none else " (? for help)"
             raw = typer.prompt(label + suffix, default="" if default is None else str(default),
-                               show_default=True, err=True)
+                               show_default=True, err=True, value_proc=str)
             if str(raw).strip() == HELP:
                 typer.echo(f"  {help_text}", err=True)
                 continue
