@@ -96,6 +96,16 @@ PYTHON_STARTUP_ERRORS = ("Fatal Python error: init_import_site", "Fatal Python e
                          "Could not import runpy module")
 
 
+def python_starting(result: subprocess.CompletedProcess, signum: int) -> bool:
+    """Stopped during Python's own startup, before our handlers exist: killed by the signal, or
+    (Ctrl-C while Python imports `site`, its streams or `runpy`) one of Python's own startup
+    errors, exit code 1 (or an abort), with the KeyboardInterrupt's traceback."""
+    return result.returncode == -signum or (
+        result.returncode in (1, -signal.SIGABRT)
+        and result.stderr.startswith(PYTHON_STARTUP_ERRORS)
+        and result.stderr.rstrip().endswith("KeyboardInterrupt"))
+
+
 def frames_past_import(stderr: str) -> list[str]:
     """Traceback lines of our code past the package's own import: the entry point (from its
     first line on, stops are noted, not raised) or any function of ours."""
@@ -140,13 +150,7 @@ def test_a_signal_at_any_instant_leaves_the_project_as_it_was_or_finished(
         delay = rng.uniform(0, duration) if trial % 2 else rng.uniform(0.8, 1.1) * duration
         result = run([str(project) if a == str(original) else a for a in arguments], delay,
                      signum)
-        # Python's own startup, before our handlers exist: killed by the signal, or (Ctrl-C
-        # while Python imports `site`, its streams or `runpy`) one of Python's own startup
-        # errors, exit code 1 (or an abort), with the KeyboardInterrupt's traceback.
-        starting = result.returncode == -signum or (
-            result.returncode in (1, -signal.SIGABRT)
-            and result.stderr.startswith(PYTHON_STARTUP_ERRORS)
-            and result.stderr.rstrip().endswith("KeyboardInterrupt"))
+        starting = python_starting(result, signum)
         # Our code's frames in such a traceback: only the package's import, before the entry
         # point's first line notes stops (startup_signals.py).
         assert "Traceback" not in result.stderr or (
@@ -183,9 +187,7 @@ def test_a_signal_while_the_cli_starts_stops_it_cleanly(tmp_path, signum):
         destination = tmp_path / f"try-{step}"
         result = run(["new", str(destination), "--template", "serve_vm", "--defaults",
                       "--no-git"], window * step / STEPS, signum)
-        starting = result.returncode == -signum or (
-            result.returncode in (1, -signal.SIGABRT)
-            and result.stderr.startswith(PYTHON_STARTUP_ERRORS))
+        starting = python_starting(result, signum)
         assert not frames_past_import(result.stderr), (step, result.stderr)
         assert "Exception ignored" not in result.stderr, (step, result.stderr)
         if result.returncode == 0:  # finished before the signal: the whole project
